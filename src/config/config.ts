@@ -1,0 +1,127 @@
+// Configuration comes from the environment only, validated once at start. A wrong value
+// stops the gateway with one line naming the variable and what is expected.
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce
+  .number({ error: 'must be a port number (0-65535)' })
+  .int('must be a whole port number (0-65535)')
+  .min(0, 'must be a port number (0-65535)')
+  .max(65535, 'must be a port number (0-65535)');
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).positive(`must be ${what}`);
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+    error: 'must be true or false',
+  })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      try {
+        const url = new URL(v);
+        return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a PostgreSQL URL such as postgresql://user:password@host:5432/database' },
+  );
+
+/** Every variable the gateway reads, with its default. The README's table mirrors this. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], {
+    error: 'must be development, production or test',
+  }).default('development'),
+  HOST: z.string().min(1, 'must be a host name or address').default('0.0.0.0'),
+  PORT: port.default(4000),
+  DATABASE_URL: databaseUrl.optional(),
+  DATA_DIR: z.string().min(1, 'must be a folder path').default('.data'),
+  DATABASE_POOL_SIZE: positiveInt('a positive whole number of connections').default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(30000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  }).default('info'),
+  SHUTDOWN_GRACE_MS: positiveInt('a positive number of milliseconds')
+    .max(9000, 'must be at most 9000 so that shutdown ends within 10 s')
+    .default(8000),
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  GRAPHQL_LANDING_PAGE: flag.optional(),
+  BODY_LIMIT_BYTES: positiveInt('a positive number of bytes').default(8 * 1024 * 1024),
+});
+
+export type DatabaseTarget =
+  | { kind: 'server'; url: string }
+  | { kind: 'embedded'; dataDir: string };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  database: DatabaseTarget;
+  /** Folder for local state: the embedded database, delivery spools, the lock file. */
+  dataDir: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  logLevel: string;
+  shutdownGraceMs: number;
+  introspection: boolean;
+  landingPage: boolean;
+  bodyLimitBytes: number;
+}
+
+/** Reads and validates the configuration; throws ConfigError with one readable line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // Empty strings count as unset, as in most process managers.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const given = present[name];
+    const shown = name === 'DATABASE_URL' && given ? maskUrl(given) : given;
+    throw new ConfigError(`${name} ${issue.message}${shown !== undefined ? ` (got "${shown}")` : ''}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.DATA_DIR);
+  const production = e.NODE_ENV === 'production';
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    database: e.DATABASE_URL ? { kind: 'server', url: e.DATABASE_URL } : { kind: 'embedded', dataDir },
+    dataDir,
+    poolSize: e.DATABASE_POOL_SIZE,
+    connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+    landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+  };
+}
+
+/** A database URL safe to print: the password is replaced by ****. */
+export function maskUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '****';
+    return url.toString();
+  } catch {
+    return raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:****@');
+  }
+}

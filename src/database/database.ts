@@ -1,0 +1,101 @@
+// Opens the database the configuration names: a PostgreSQL server (DATABASE_URL) or the
+// embedded one. One `pg` pool serves Prisma (through its driver adapter), the schema engine
+// and the hand-written SQL of the hot paths.
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import { StartupError } from '../errors/startup-error.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logging/logger.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+
+export { PrismaClient };
+
+export interface Database {
+  kind: 'server' | 'embedded';
+  /** Printable description; never contains the password. */
+  label: string;
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions = Pick<Config, 'database' | 'poolSize' | 'connectTimeoutMs' | 'statementTimeoutMs'>;
+
+export async function openDatabase(config: DatabaseOptions, log: Logger): Promise<Database> {
+  let embedded: EmbeddedPostgres | null = null;
+  let poolConfig: pg.PoolConfig;
+  let label: string;
+  if (config.database.kind === 'server') {
+    const url = new URL(config.database.url);
+    const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
+    label = `PostgreSQL server ${url.hostname}:${url.port || '5432'}/${name}` +
+      (url.username ? ` as ${decodeURIComponent(url.username)}${url.password ? ' (password ****)' : ''}` : '');
+    poolConfig = { connectionString: config.database.url, max: config.poolSize };
+  } else {
+    embedded = await startEmbeddedPostgres(config.database.dataDir);
+    label = `embedded PostgreSQL (PGlite) in ${embedded.dataPath}`;
+    // PGlite runs one statement at a time: more connections would only queue there.
+    poolConfig = { host: embedded.host, port: embedded.port, user: 'postgres', database: 'postgres', max: 1 };
+  }
+  const pool = new pg.Pool({
+    ...poolConfig,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'audit-gateway',
+    statement_timeout: config.statementTimeoutMs,
+  });
+  // An idle connection dropped by the server (restart, failover) must not crash the process.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+
+  try {
+    await waitUntilReachable(pool, label, config.connectTimeoutMs);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed = false;
+  return {
+    kind: embedded ? 'embedded' : 'server',
+    label,
+    pool,
+    prisma,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Retries briefly (a server that is just starting), then explains what is wrong. */
+async function waitUntilReachable(pool: pg.Pool, label: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await pool.query('SELECT 1');
+      return;
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      if (e.code === '28P01' || e.code === '28000') {
+        throw new StartupError(`${label} refused the credentials (${e.message}); check the user and password in DATABASE_URL`);
+      }
+      if (e.code === '3D000') {
+        throw new StartupError(`${label}: ${e.message}; create it first (createdb) or fix the database name in DATABASE_URL`);
+      }
+      if (Date.now() >= deadline) {
+        const reason = e.code ?? e.message?.split('\n')[0] ?? String(error);
+        throw new StartupError(
+          `cannot reach ${label} (${reason}) within ${timeoutMs} ms; check DATABASE_URL and that the server is running`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

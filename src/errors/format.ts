@@ -1,0 +1,52 @@
+// Apollo's formatError: coded errors pass through unchanged; anything else is logged with its
+// cause and reaches the client as a generic message with an error id (PostGraphile's
+// "masked" policy).
+import { randomUUID } from 'node:crypto';
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from 'pino';
+import { ErrorCode, isErrorCode } from './codes.js';
+import { classifyDatabaseError } from './database-errors.js';
+
+export function createErrorFormatter(log: Logger) {
+  return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const code = formatted.extensions?.code;
+    const original = unwrapResolverError(error);
+    if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      // Never ship a stack trace, whatever the setting.
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const fault = classifyDatabaseError(original);
+    if (fault?.kind === 'unavailable') {
+      log.warn({ err: original, reason: fault.reason }, 'database unavailable during request');
+      return withCode(formatted, ErrorCode.SERVICE_UNAVAILABLE, 'the database is unavailable; retry shortly');
+    }
+    if (fault?.kind === 'timeout') {
+      return withCode(formatted, ErrorCode.TIMEOUT, 'the query took too long and was cancelled; narrow the filter');
+    }
+    if (fault?.kind === 'unique') {
+      return withCode(formatted, ErrorCode.CONFLICT, 'the change conflicts with an existing record');
+    }
+    if (fault?.kind === 'serialization') {
+      return withCode(formatted, ErrorCode.CONFLICT, 'a concurrent change conflicted with this one; retry');
+    }
+    const errorId = randomUUID();
+    log.error({ err: original, errorId, path: formatted.path }, 'unexpected error');
+    return {
+      message: `Internal server error (error id ${errorId})`,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
+    };
+  };
+}
+
+function withCode(formatted: GraphQLFormattedError, code: ErrorCode, message: string): GraphQLFormattedError {
+  return {
+    message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code },
+  };
+}

@@ -1,0 +1,128 @@
+// The composition root: opens the database, migrates and seeds it, builds the domain
+// managers and the GraphQL schema, and serves HTTP. main.ts and the tests both start the
+// gateway through here.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCatalogManager } from './catalog/catalog.manager.js';
+import { createCatalogStore } from './catalog/catalog.store.js';
+import type { Config } from './config/config.js';
+import { openDatabase, type Database } from './database/database.js';
+import { applyPendingMigrations, localMigrationNames, pendingMigrationNames, type MigrationReport } from './database/migrations.js';
+import { StartupError } from './errors/startup-error.js';
+import type { Logger } from './logging/logger.js';
+import { createApollo } from './server/apollo.js';
+import type { Managers, RequestContext } from './server/context.js';
+import { createRequestHandler, type Readiness } from './server/http-server.js';
+import { buildGatewaySchema } from './server/schema.js';
+
+export interface Gateway {
+  /** The GraphQL endpoint, e.g. http://localhost:4000/graphql */
+  url: string;
+  port: number;
+  db: Database;
+  migrations: MigrationReport;
+  managers: Managers;
+  stop(): Promise<void>;
+}
+
+export function createManagers(db: Database, log: Logger): Managers {
+  return {
+    catalog: createCatalogManager({ store: createCatalogStore(db.prisma), log }),
+  };
+}
+
+export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
+  const db = await openDatabase(config, log);
+  try {
+    const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
+    const migrationNames = await localMigrationNames();
+    const managers = createManagers(db, log);
+    await managers.catalog.ensureReferenceData();
+
+    const schema = await buildGatewaySchema();
+    const httpServer = http.createServer();
+    const apollo = createApollo({
+      schema,
+      httpServer,
+      log,
+      introspection: config.introspection,
+      landingPage: config.landingPage,
+      shutdownGraceMs: config.shutdownGraceMs,
+    });
+    await apollo.start();
+
+    let stopping = false;
+    const readiness = async (): Promise<Readiness> => {
+      if (stopping) return { ready: false, reason: 'shutting down' };
+      try {
+        const pending = await withTimeout(pendingMigrationNames(db.pool, migrationNames), 2000);
+        return pending.length ? { ready: false, reason: `${pending.length} migration(s) not applied` } : { ready: true };
+      } catch {
+        return { ready: false, reason: 'database unreachable' };
+      }
+    };
+    httpServer.on(
+      'request',
+      createRequestHandler({
+        log,
+        bodyLimitBytes: config.bodyLimitBytes,
+        getApollo: () => apollo,
+        readiness,
+        createContext: async ({ requestId, log: requestLog }): Promise<RequestContext> => ({
+          ...managers,
+          requestId,
+          log: requestLog,
+        }),
+      }),
+    );
+    const port = await listen(httpServer, config.port, config.host).catch(async (error) => {
+      await apollo.stop();
+      throw error;
+    });
+    const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
+
+    return {
+      url: `http://${shownHost}:${port}/graphql`,
+      port,
+      db,
+      migrations,
+      managers,
+      async stop() {
+        if (stopping) return;
+        stopping = true;
+        // Stops accepting, lets in-flight requests finish (up to the grace period).
+        await apollo.stop();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new StartupError(`port ${port} is already in use on ${host}; stop the other process or set PORT`));
+      else if (error.code === 'EACCES') reject(new StartupError(`port ${port} on ${host} needs privileges; set PORT to a number above 1023`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new StartupError(`HOST ${host} is not an address of this machine`));
+      else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}

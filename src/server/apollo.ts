@@ -1,0 +1,57 @@
+// Apollo Server configured for this gateway: masked errors, no per-field tracing or cache
+// control work on the hot path, Sandbox landing page when enabled.
+import type http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import { createErrorFormatter } from '../errors/format.js';
+import type { Logger } from '../logging/logger.js';
+import type { RequestContext } from './context.js';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  httpServer: http.Server;
+  log: Logger;
+  introspection: boolean;
+  landingPage: boolean;
+  shutdownGraceMs: number;
+  plugins?: ApolloServerPlugin<RequestContext>[];
+}
+
+export function createApollo(options: ApolloOptions): ApolloServer<RequestContext> {
+  const { log } = options;
+  return new ApolloServer<RequestContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals and the order of shutdown.
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter(log),
+    // Apollo's own messages go to our JSON log.
+    logger: {
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.shutdownGraceMs }),
+      options.landingPage
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ...(options.plugins ?? []),
+    ],
+  });
+}

@@ -1,0 +1,182 @@
+// The HTTP front: /graphql (Apollo), /healthz, /readyz. Node's own http module; Apollo is
+// called through its documented integration API (executeHTTPGraphQLRequest).
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { ErrorCode } from '../errors/codes.js';
+import type { Logger } from '../logging/logger.js';
+import type { RequestContext } from './context.js';
+
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+}
+
+export interface HttpHandlerOptions {
+  log: Logger;
+  bodyLimitBytes: number;
+  getApollo(): ApolloServer<RequestContext>;
+  createContext(request: { requestId: string; log: Logger; headers: http.IncomingHttpHeaders }): Promise<RequestContext>;
+  readiness(): Promise<Readiness>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers':
+    'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
+  'access-control-expose-headers': 'x-request-id, retry-after',
+  'access-control-max-age': '600',
+};
+
+export function createRequestHandler(options: HttpHandlerOptions): http.RequestListener {
+  const { log: rootLog } = options;
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const log = rootLog.child({ reqId: requestId });
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info({ method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+    });
+    route(req, res, requestId, log, options).catch((error: unknown) => {
+      const errorId = randomUUID();
+      log.error({ err: error, errorId }, 'request failed outside GraphQL');
+      if (!res.headersSent) sendErrors(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, `Internal server error (error id ${errorId})`, { errorId });
+      else res.destroy();
+    });
+  };
+}
+
+async function route(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  requestId: string,
+  log: Logger,
+  options: HttpHandlerOptions,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  switch (url.pathname) {
+    case '/healthz':
+      return sendJson(res, 200, { status: 'ok' });
+    case '/readyz': {
+      const readiness = await options.readiness();
+      return sendJson(res, readiness.ready ? 200 : 503, readiness.ready ? { status: 'ready' } : { status: 'unavailable', reason: readiness.reason });
+    }
+    case '/':
+      res.writeHead(302, { location: '/graphql' });
+      res.end();
+      return;
+    case '/graphql':
+      return handleGraphQL(req, res, url, requestId, log, options);
+    default:
+      return sendErrors(res, 404, ErrorCode.NOT_FOUND, `no resource at ${url.pathname}; GraphQL is served at /graphql`);
+  }
+}
+
+async function handleGraphQL(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  requestId: string,
+  log: Logger,
+  options: HttpHandlerOptions,
+): Promise<void> {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    res.setHeader('allow', 'GET, POST, OPTIONS');
+    return sendErrors(res, 405, ErrorCode.BAD_REQUEST, `method ${req.method} is not allowed; use GET or POST`);
+  }
+
+  const raw = await readBody(req, options.bodyLimitBytes);
+  if (raw === 'too-large') {
+    res.setHeader('connection', 'close');
+    return sendErrors(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `the request body exceeds ${options.bodyLimitBytes} bytes`);
+  }
+  let body: unknown = undefined;
+  const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (req.method === 'POST') {
+    if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
+      try {
+        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch {
+        return sendErrors(res, 400, ErrorCode.BAD_REQUEST, 'the request body is not valid JSON');
+      }
+    } else {
+      body = raw.toString('utf8');
+    }
+  }
+
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
+  const response = await options.getApollo().executeHTTPGraphQLRequest({
+    httpGraphQLRequest,
+    context: () => options.createContext({ requestId, log, headers: req.headers }),
+  });
+
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve('too-large');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', (error) => {
+      if (!done) reject(error);
+    });
+  });
+}
+
+export function sendJson(res: http.ServerResponse, status: number, payload: unknown): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendErrors(
+  res: http.ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extensions } }] });
+}

@@ -1,0 +1,23 @@
+// The executable GraphQL schema, built from the type-graphql resolvers of every module.
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { CatalogResolver } from '../catalog/catalog.resolver.js';
+
+let built: Promise<GraphQLSchema> | null = null;
+
+/** Built once per process: type-graphql's metadata is global. */
+export function buildGatewaySchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: [CatalogResolver],
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  });
+  return built;
+}
+
+/** The SDL committed as schema/schema.graphql: sorted so that diffs stay readable. */
+export async function printGatewaySdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await buildGatewaySchema()))}\n`;
+}

@@ -1,0 +1,73 @@
+// Starts the real gateway in this process on a free port and talks to it over HTTP.
+import { loadConfig } from '../../src/config/config.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: T | null;
+    errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> & { code?: string } }>;
+  };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  database: TestDatabase;
+  url: string;
+  base: string;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a gateway on its own database; `env` overrides configuration variables. */
+export async function startTestGateway(label: string, env: Record<string, string> = {}, database?: TestDatabase): Promise<TestGateway> {
+  const db = database ?? (await createTestDatabase(label));
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...db.env, ...env });
+  const gateway = await startGateway(config, createLogger(config.logLevel));
+  const base = gateway.url.replace(/\/graphql$/, '').replace('localhost', '127.0.0.1');
+  const url = `${base}/graphql`;
+  return {
+    gateway,
+    database: db,
+    url,
+    base,
+    gql: (query, variables, headers) => postGraphQL(url, query, variables, headers),
+    async stop() {
+      await gateway.stop();
+      if (!database) await db.drop();
+    },
+  };
+}
+
+export async function postGraphQL<T>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<T>['body'] };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
