@@ -3,6 +3,7 @@
 // on the same data. Bad folders and values stop it with one clear line.
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,12 +56,37 @@ describe('embedded mode', () => {
     expect(ms).toBeLessThan(10_000);
   }, 90_000);
 
-  it('reuses the data on the next start', async () => {
+  it('reuses the data on the next start, and finishes an in-flight request on SIGTERM', async () => {
     const gateway = spawnGateway({ DATA_DIR: dataDir });
     const url = await gateway.url();
     expect((await gateway.waitForLog(/^migrations: /)).msg).toMatch(/^migrations: up to date/);
     expect((await postGraphQL<{ locations: unknown[] }>(url, '{ locations { code } }')).body.data?.locations.length).toBe(12);
-    expect((await terminate(gateway)).code).toBe(0);
+
+    // A request whose body is still arriving when SIGTERM comes must still be answered.
+    const body = JSON.stringify({ query: '{ locations { code } }' });
+    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 10));
+    request.flushHeaders();
+    await new Promise((resolve) => request.once('socket', (s) => (s.connecting ? s.once('connect', resolve) : resolve(undefined))));
+    const exit = terminate(gateway);
+    await gateway.waitForLog(/^shutting down/);
+    // New connections are refused from now on.
+    await expect(fetch(url.replace('/graphql', '/healthz'))).rejects.toThrow();
+    request.end(body.slice(10));
+    const answered = await response;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.text).data.locations).toHaveLength(12);
+    const { code, ms } = await exit;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
   }, 90_000);
 
   it('refuses a damaged data folder with one line and changes nothing', async () => {
