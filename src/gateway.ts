@@ -3,9 +3,12 @@
 // gateway through here.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { createCatalogLoaders } from './catalog/catalog.loaders.js';
 import { createCatalogManager } from './catalog/catalog.manager.js';
 import { createCatalogStore } from './catalog/catalog.store.js';
 import type { Config } from './config/config.js';
+import { seedCatalogPath } from './config/paths.js';
 import { openDatabase, type Database } from './database/database.js';
 import { applyPendingMigrations, localMigrationNames, pendingMigrationNames, type MigrationReport } from './database/migrations.js';
 import { StartupError } from './errors/startup-error.js';
@@ -38,6 +41,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const migrationNames = await localMigrationNames();
     const managers = createManagers(db, log);
     await managers.catalog.ensureReferenceData();
+    await managers.catalog.seedIfEmpty(JSON.parse(await readFile(seedCatalogPath, 'utf8')));
 
     const schema = await buildGatewaySchema();
     const httpServer = http.createServer();
@@ -72,6 +76,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
           ...managers,
           requestId,
           log: requestLog,
+          loaders: { catalog: createCatalogLoaders(managers.catalog) },
         }),
       }),
     );

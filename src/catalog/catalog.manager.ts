@@ -1,24 +1,410 @@
-// The catalog's domain layer: every rule about services, actions and locations lives here,
-// and GraphQL, the importer and the CLI all go through it.
+// The catalog's domain layer. Every rule about services, actions and locations lives here;
+// the GraphQL API, the importer and the command-line tools all go through it. A check and
+// the write it guards run in one transaction, with unique keys and foreign keys as the
+// backstop for races.
+import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
+import { classifyDatabaseError } from '../errors/database-errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { CatalogStore } from './catalog.store.js';
-import { KNOWN_LOCATIONS, type LocationRecord } from './locations.data.js';
+import { createCatalogImport, type ImportSummary } from './catalog.import.js';
+import type { ParsedDocument } from './importer/parse-document.js';
+import type { Action, ActionFilter, CatalogStore, Db, KeysetPage, NewAction, Service, ServiceFilter } from './catalog.store.js';
+import { GLOBAL_LOCATION, KNOWN_LOCATIONS, type LocationRecord } from './locations.data.js';
+import { MAX_DESCRIPTION, MAX_DISPLAY_NAME, MAX_GROUP, checkHttp, checkText, templateValuesProblem } from './catalog.rules.js';
+import {
+  expandTemplate,
+  globProblem,
+  matchTemplate,
+  nameShapeProblem,
+  prefixProblem,
+  splitName,
+} from './naming.js';
+
+export type { Action, Service };
+
+export const MAX_PAGE_SIZE = 500;
+export const MAX_ACTIONS_PER_BATCH = 500;
+
+export interface CreateServiceInput {
+  prefix: string;
+  displayName: string;
+  description?: string | null;
+  locations?: string[] | null;
+}
+
+export interface ServicePatch {
+  displayName?: string | null;
+  description?: string | null;
+}
+
+export interface ActionDefinition {
+  name: string;
+  service?: string | null;
+  description?: string | null;
+  group?: string | null;
+  httpMethod?: string | null;
+  httpPath?: string | null;
+  templateValues?: string[] | null;
+  deprecated?: boolean | null;
+}
+
+export interface ActionPatch {
+  description?: string | null;
+  group?: string | null;
+  httpMethod?: string | null;
+  httpPath?: string | null;
+  templateValues?: string[] | null;
+}
+
+/** An action found by name; for a concrete name of a template, the variable's value. */
+export interface ActionMatch {
+  name: string;
+  action: Action;
+  templateValue: string | null;
+}
 
 export interface CatalogManagerDeps {
   store: CatalogStore;
   log: Logger;
 }
 
-export function createCatalogManager({ store }: CatalogManagerDeps) {
+export function createCatalogManager({ store, log }: CatalogManagerDeps) {
+  const importer = createCatalogImport(store);
+
+  // ---- shared checks ------------------------------------------------------------------
+
+  function checkTemplateValues(issues: IssueList, field: string, variable: string | null, values: string[] | null | undefined, index?: number) {
+    const problem = templateValuesProblem(variable, values ?? []);
+    if (problem) issues.add(field, problem, index);
+  }
+
+  async function checkLocationCodes(db: Db, issues: IssueList, field: string, codes: string[]) {
+    const known = await store.locationCodes(db);
+    const unknown = codes.filter((c) => !known.has(c));
+    if (unknown.length) {
+      issues.add(field, `unknown location ${unknown.map((c) => `"${c}"`).join(', ')}; use known codes (${[...known].sort().join(', ')}) or "${GLOBAL_LOCATION}"`);
+    }
+  }
+
+  function requireService(service: Service | null, prefix: string): Service {
+    if (!service) throw new NotFoundError('service', prefix);
+    return service;
+  }
+
+  /** Maps a unique-key race lost to a concurrent writer into the CONFLICT it is. */
+  async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const fault = classifyDatabaseError(error);
+      if (fault?.kind === 'unique') throw new ConflictError(`${what} already exists (created concurrently)`);
+      if (fault?.kind === 'foreign_key') throw new ConflictError(`${what} is referenced by another record that changed concurrently; retry`);
+      throw error;
+    }
+  }
+
+  /** Finds an action by its exact name or as a concrete name of a template action. */
+  async function resolveAction(name: string, db: Db = store.prisma): Promise<ActionMatch | null> {
+    const exact = await store.findAction(name, db);
+    if (exact) return { name, action: exact, templateValue: null };
+    for (const template of await store.templateCandidates(name, db)) {
+      const value = matchTemplate(template.name, template.templateVariable!, name);
+      if (value !== null && template.templateValues.includes(value)) return { name, action: template, templateValue: value };
+    }
+    return null;
+  }
+
+  /**
+   * Validates a batch of definitions against the services; returns the rows to insert.
+   * Every problem is reported with its item index.
+   */
+  function validateDefinitions(items: ActionDefinition[], services: Service[]): NewAction[] {
+    const issues = new IssueList();
+    if (items.length === 0) issues.add('actions', 'must contain at least one action');
+    if (items.length > MAX_ACTIONS_PER_BATCH) issues.add('actions', `must contain at most ${MAX_ACTIONS_PER_BATCH} actions`);
+    issues.throwIfAny();
+    const byPrefix = new Map(services.map((s) => [s.prefix, s]));
+    const firstIndex = new Map<string, number>();
+    const rows: NewAction[] = [];
+    items.forEach((item, index) => {
+      const at = `actions[${index}].`;
+      const shape = nameShapeProblem(item.name);
+      if (shape) return issues.add(`${at}name`, shape, index);
+      const parts = splitName(item.name, byPrefix.keys());
+      if (!parts) {
+        return issues.add(`${at}name`, `no service owns a prefix of "${item.name}"; create the service first`, index);
+      }
+      if (item.service && item.service !== parts.prefix) {
+        issues.add(`${at}service`, `is "${item.service}" but "${item.name}" belongs to service "${parts.prefix}" (longest matching prefix)`, index);
+      }
+      const earlier = firstIndex.get(item.name);
+      if (earlier !== undefined) issues.add(`${at}name`, `"${item.name}" appears twice in this batch (also item ${earlier})`, index);
+      else firstIndex.set(item.name, index);
+      checkText(issues, `${at}description`, item.description, MAX_DESCRIPTION, index);
+      checkText(issues, `${at}group`, item.group, MAX_GROUP, index);
+      checkHttp(issues, at, item.httpMethod, item.httpPath, index);
+      checkTemplateValues(issues, `${at}templateValues`, parts.templateVariable, item.templateValues, index);
+      rows.push({
+        name: item.name,
+        serviceId: byPrefix.get(parts.prefix)!.id,
+        objectType: parts.objectType,
+        verb: parts.verb,
+        extraSegments: parts.extraSegments,
+        templateVariable: parts.templateVariable,
+        templateValues: item.templateValues ?? [],
+        description: item.description ?? null,
+        groupName: item.group ?? null,
+        httpMethod: item.httpMethod ?? null,
+        httpPath: item.httpPath ?? null,
+        deprecated: item.deprecated ?? false,
+        sourceDocument: null,
+      });
+    });
+    issues.throwIfAny();
+    return rows;
+  }
+
+  /**
+   * Names already taken, including a concrete name that a template already covers and a
+   * template whose names include an existing action. Returns one issue per clash.
+   */
+  async function findClashes(db: Db, rows: NewAction[]) {
+    const clashes: Array<{ index: number; field: string; reason: string }> = [];
+    const existing = new Set((await store.findActionsByNames(db, rows.map((r) => r.name))).map((a) => a.name));
+    const templates = await store.templatesOfServices(db, [...new Set(rows.map((r) => r.serviceId))]);
+    const batchTemplates = rows.filter((r) => r.templateVariable);
+    for (const [index, row] of rows.entries()) {
+      if (existing.has(row.name)) {
+        clashes.push({ index, field: `actions[${index}].name`, reason: `action "${row.name}" already exists` });
+        continue;
+      }
+      for (const t of [...templates, ...batchTemplates]) {
+        if (t === row || row.templateVariable) continue;
+        const value = matchTemplate(t.name, t.templateVariable!, row.name);
+        if (value !== null && t.templateValues.includes(value)) {
+          clashes.push({ index, field: `actions[${index}].name`, reason: `"${row.name}" is already a name of template action "${t.name}"` });
+        }
+      }
+      if (row.templateVariable) {
+        const expansions = row.templateValues.map((v) => expandTemplate(row.name, row.templateVariable!, v));
+        const taken = (await store.findActionsByNames(db, expansions)).map((a) => a.name);
+        if (taken.length) {
+          clashes.push({ index, field: `actions[${index}].templateValues`, reason: `would rename existing action(s) ${taken.map((n) => `"${n}"`).join(', ')}` });
+        }
+      }
+    }
+    return clashes;
+  }
+
   return {
+    resolveAction,
+
+    // ---- reads --------------------------------------------------------------------------
+
     listLocations(): Promise<LocationRecord[]> {
       return store.listLocations();
     },
+
+    getService(prefix: string): Promise<Service | null> {
+      return store.findService(prefix);
+    },
+
+    servicesByIds: store.servicesByIds,
+    locationsByServiceIds: store.locationsByServiceIds,
+    actionCountsByServiceIds: store.actionCountsByServiceIds,
+
+    listServices(filter: ServiceFilter, page: KeysetPage): Promise<Service[]> {
+      return store.listServices(filter, { ...page, limit: Math.min(page.limit, MAX_PAGE_SIZE + 1) });
+    },
+
+    countServices(filter: ServiceFilter): Promise<number> {
+      return store.countMatchingServices(filter);
+    },
+
+    listActions(filter: ActionFilter, page: KeysetPage): Promise<Action[]> {
+      if (filter.pattern) {
+        const problem = globProblem(filter.pattern);
+        if (problem) throw new UserInputError({ field: 'filter.pattern', reason: problem });
+      }
+      return store.listActions(filter, { ...page, limit: Math.min(page.limit, MAX_PAGE_SIZE + 1) });
+    },
+
+    /** First pages of several services' actions at once (for lists of services). */
+    listActionsOfServices(filter: ActionFilter, serviceIds: number[], limit: number): Promise<Action[]> {
+      if (filter.pattern) {
+        const problem = globProblem(filter.pattern);
+        if (problem) throw new UserInputError({ field: 'filter.pattern', reason: problem });
+      }
+      return store.listActionsOfServices(filter, serviceIds, Math.min(limit, MAX_PAGE_SIZE + 1));
+    },
+
+    countActions(filter: ActionFilter): Promise<number> {
+      return store.countMatchingActions(filter);
+    },
+
+    // ---- services -----------------------------------------------------------------------
+
+    async createService(input: CreateServiceInput): Promise<Service> {
+      const issues = new IssueList();
+      const problem = prefixProblem(input.prefix);
+      if (problem) issues.add('input.prefix', problem);
+      checkText(issues, 'input.displayName', input.displayName, MAX_DISPLAY_NAME, undefined, true);
+      checkText(issues, 'input.description', input.description, MAX_DESCRIPTION);
+      issues.throwIfAny();
+      const locations = [...new Set(input.locations ?? [])];
+      return guard(`service "${input.prefix}"`, () =>
+        store.transaction(async (tx) => {
+          await checkLocationCodes(tx, issues, 'input.locations', locations);
+          issues.throwIfAny();
+          if (await store.findService(input.prefix, tx)) throw new ConflictError(`service "${input.prefix}" already exists`, { field: 'input.prefix' });
+          const service = await store.createService(tx, {
+            prefix: input.prefix,
+            displayName: input.displayName.trim(),
+            description: input.description ?? null,
+            sourceDocument: null,
+          });
+          await store.replaceServiceLocations(tx, service.id, locations);
+          return service;
+        }),
+      );
+    },
+
+    async updateService(prefix: string, patch: ServicePatch): Promise<Service> {
+      const issues = new IssueList();
+      if (patch.displayName !== undefined) checkText(issues, 'input.patch.displayName', patch.displayName, MAX_DISPLAY_NAME, undefined, true);
+      checkText(issues, 'input.patch.description', patch.description, MAX_DESCRIPTION);
+      issues.throwIfAny();
+      return store.transaction(async (tx) => {
+        const service = requireService(await store.findService(prefix, tx), prefix);
+        return store.updateService(tx, service.id, {
+          ...(patch.displayName ? { displayName: patch.displayName.trim() } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+        });
+      });
+    },
+
+    async deleteService(prefix: string): Promise<Service> {
+      return guard(`service "${prefix}"`, () =>
+        store.transaction(async (tx) => {
+          const service = requireService(await store.findService(prefix, tx), prefix);
+          const count = await store.countActionsOfService(tx, service.id);
+          if (count > 0) {
+            throw new ConflictError(`service "${prefix}" has ${count} action${count === 1 ? '' : 's'}; delete them first`, { actionCount: count });
+          }
+          return store.deleteService(tx, service.id);
+        }),
+      );
+    },
+
+    async setServiceLocations(prefix: string, codes: string[]): Promise<Service> {
+      const locations = [...new Set(codes)];
+      return store.transaction(async (tx) => {
+        const issues = new IssueList();
+        await checkLocationCodes(tx, issues, 'input.locations', locations);
+        issues.throwIfAny();
+        const service = requireService(await store.findService(prefix, tx), prefix);
+        await store.replaceServiceLocations(tx, service.id, locations);
+        return store.updateService(tx, service.id, {});
+      });
+    },
+
+    // ---- actions ------------------------------------------------------------------------
+
+    async defineActions(items: ActionDefinition[]): Promise<Action[]> {
+      return guard('an action of this batch', () =>
+        store.transaction(async (tx) => {
+          const rows = validateDefinitions(items, await store.allServices(tx));
+          const clashes = await findClashes(tx, rows);
+          if (clashes.length) {
+            throw new ConflictError(
+              clashes.length === 1 ? `item ${clashes[0]!.index}: ${clashes[0]!.reason}` : `${clashes.length} actions clash with the catalog; first: item ${clashes[0]!.index}: ${clashes[0]!.reason}`,
+              { field: clashes[0]!.field, issues: clashes },
+            );
+          }
+          await store.createActions(tx, rows);
+          const created = await store.findActionsByNames(tx, rows.map((r) => r.name));
+          const order = new Map(rows.map((r, i) => [r.name, i]));
+          return created.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+        }),
+      );
+    },
+
+    async updateAction(name: string, patch: ActionPatch): Promise<Action> {
+      const issues = new IssueList();
+      checkText(issues, 'input.patch.description', patch.description, MAX_DESCRIPTION);
+      checkText(issues, 'input.patch.group', patch.group, MAX_GROUP);
+      checkHttp(issues, 'input.patch.', patch.httpMethod, patch.httpPath);
+      issues.throwIfAny();
+      return store.transaction(async (tx) => {
+        const action = await store.findAction(name, tx);
+        if (!action) throw new NotFoundError('action', name);
+        if (patch.templateValues !== undefined && patch.templateValues !== null) {
+          checkTemplateValues(issues, 'input.patch.templateValues', action.templateVariable, patch.templateValues);
+          issues.throwIfAny();
+          const added = patch.templateValues.filter((v) => !action.templateValues.includes(v));
+          const taken = await store.findActionsByNames(tx, added.map((v) => expandTemplate(action.name, action.templateVariable!, v)));
+          if (taken.length) {
+            throw new ConflictError(`would rename existing action(s) ${taken.map((a) => `"${a.name}"`).join(', ')}`, { field: 'input.patch.templateValues' });
+          }
+        }
+        return store.updateAction(tx, action.id, {
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.group !== undefined ? { groupName: patch.group } : {}),
+          ...(patch.httpMethod !== undefined ? { httpMethod: patch.httpMethod } : {}),
+          ...(patch.httpPath !== undefined ? { httpPath: patch.httpPath } : {}),
+          ...(patch.templateValues !== undefined && patch.templateValues !== null ? { templateValues: patch.templateValues } : {}),
+        });
+      });
+    },
+
+    async deprecateAction(name: string, deprecated: boolean): Promise<Action> {
+      return store.transaction(async (tx) => {
+        const action = await store.findAction(name, tx);
+        if (!action) throw new NotFoundError('action', name);
+        return store.updateAction(tx, action.id, { deprecated });
+      });
+    },
+
+    async deleteAction(name: string): Promise<Action> {
+      return guard(`action "${name}"`, () =>
+        store.transaction(async (tx) => {
+          const action = await store.findAction(name, tx);
+          if (!action) throw new NotFoundError('action', name);
+          if (await store.actionHasEvents(tx, action.id)) {
+            throw new ConflictError(`action "${name}" has recorded events and cannot be deleted; deprecate it instead`);
+          }
+          return store.deleteAction(tx, action.id);
+        }),
+      );
+    },
+
+    // ---- import -----------------------------------------------------------------------
+
+    /** Parses and imports one page in one transaction (or only reports, with dryRun). */
+    importDocument(text: string, source: string, dryRun = false): Promise<ImportSummary> {
+      return importer.importDocument(text, source, dryRun);
+    },
+
+    /** Imports pages already parsed (the catalog shipped with the gateway). */
+    applyDocument(document: ParsedDocument, dryRun = false): Promise<ImportSummary> {
+      return importer.apply(document, dryRun);
+    },
+
+    // ---- reference data -----------------------------------------------------------------
 
     /** Reference data every database needs; idempotent, run at each start. */
     async ensureReferenceData(): Promise<void> {
       await store.upsertLocations(KNOWN_LOCATIONS);
     },
+
+    /** Loads the shipped catalog into a database that has no services yet. */
+    async seedIfEmpty(documents: ParsedDocument[]): Promise<number> {
+      if ((await store.countServices()) > 0) return 0;
+      let actions = 0;
+      for (const document of documents) actions += (await importer.apply(document, false)).actions.added.length;
+      log.info({ actions, documents: documents.length }, `catalog: loaded ${actions} actions from ${documents.length} shipped pages`);
+      return actions;
+    },
+
   };
 }
 

@@ -1,12 +1,125 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+// Catalog queries and mutations. Thin: arguments in, one manager call, result out.
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../server/context.js';
-import { LocationKind, LocationType } from './location.type.js';
+import { buildConnection, decodeCursor, encodeCursor, pageSize } from '../server/relay.js';
+import { ActionConnection, ActionMatch, type ActionType } from './action.type.js';
+import { MAX_PAGE_SIZE } from './catalog.manager.js';
+import {
+  ActionFilterInput,
+  CreateServiceInput,
+  DefineActionsInput,
+  DeleteActionInput,
+  DeleteServiceInput,
+  DeprecateActionInput,
+  ServiceFilterInput,
+  SetServiceLocationsInput,
+  UpdateActionInput,
+  UpdateServiceInput,
+} from './catalog.inputs.js';
+import {
+  ActionPayload,
+  DefineActionsPayload,
+  DeleteActionPayload,
+  DeleteServicePayload,
+  ImportCatalogPayload,
+  ServicePayload,
+} from './catalog.payloads.js';
+import { toImportPayload } from './import.mapping.js';
+import { LocationType } from './location.type.js';
+import { ServiceConnection, ServiceType } from './service.type.js';
 
 @Resolver()
 export class CatalogResolver {
-  @Query(() => [LocationType], { description: 'Every known location, regional ones first.' })
-  async locations(@Ctx() ctx: RequestContext): Promise<LocationType[]> {
-    const rows = await ctx.catalog.listLocations();
-    return rows.map((l) => ({ ...l, kind: l.kind as LocationKind }));
+  @Query(() => [LocationType], { description: 'Every known location, regional ones first, then `global`.' })
+  locations(@Ctx() ctx: RequestContext): Promise<LocationType[]> {
+    return ctx.catalog.listLocations() as Promise<LocationType[]>;
+  }
+
+  @Query(() => ServiceConnection, { description: 'Services ordered by prefix.' })
+  async services(
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => ServiceFilterInput, { nullable: true }) filter: ServiceFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<ServiceConnection> {
+    const size = pageSize(first, MAX_PAGE_SIZE);
+    const key = decodeCursor('service', after);
+    const f = filter ?? {};
+    const rows = await ctx.catalog.listServices(f, { after: key, limit: size + 1 });
+    return buildConnection(ServiceConnection, rows as ServiceType[], size, (s) => encodeCursor('service', s.prefix), key !== null, () => ctx.catalog.countServices(f));
+  }
+
+  @Query(() => ServiceType, { nullable: true })
+  service(@Ctx() ctx: RequestContext, @Arg('prefix', () => String) prefix: string): Promise<ServiceType | null> {
+    return ctx.catalog.getService(prefix);
+  }
+
+  @Query(() => ActionConnection, { description: 'Actions ordered by name.' })
+  async actions(
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => ActionFilterInput, { nullable: true }) filter: ActionFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ): Promise<ActionConnection> {
+    const size = pageSize(first, MAX_PAGE_SIZE);
+    const key = decodeCursor('action', after);
+    const f = filter ?? {};
+    const rows = await ctx.catalog.listActions(f, { after: key, limit: size + 1 });
+    return buildConnection(ActionConnection, rows as ActionType[], size, (a) => encodeCursor('action', a.name), key !== null, () => ctx.catalog.countActions(f));
+  }
+
+  @Query(() => ActionMatch, { nullable: true, description: 'An action by name; `pm-20.wml_model.list` resolves to `pm-20.<asset_type>.list`.' })
+  action(@Ctx() ctx: RequestContext, @Arg('name', () => String) name: string): Promise<ActionMatch | null> {
+    return ctx.catalog.resolveAction(name);
+  }
+
+  @Mutation(() => ServicePayload)
+  async createService(@Ctx() ctx: RequestContext, @Arg('input', () => CreateServiceInput) input: CreateServiceInput): Promise<ServicePayload> {
+    return { service: await ctx.catalog.createService(input) };
+  }
+
+  @Mutation(() => ServicePayload)
+  async updateService(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateServiceInput) input: UpdateServiceInput): Promise<ServicePayload> {
+    return { service: await ctx.catalog.updateService(input.prefix, input.patch) };
+  }
+
+  @Mutation(() => DeleteServicePayload, { description: 'Refused (CONFLICT) while the service has actions.' })
+  async deleteService(@Ctx() ctx: RequestContext, @Arg('input', () => DeleteServiceInput) input: DeleteServiceInput): Promise<DeleteServicePayload> {
+    return { deletedPrefix: (await ctx.catalog.deleteService(input.prefix)).prefix };
+  }
+
+  @Mutation(() => ServicePayload)
+  async setServiceLocations(@Ctx() ctx: RequestContext, @Arg('input', () => SetServiceLocationsInput) input: SetServiceLocationsInput): Promise<ServicePayload> {
+    return { service: await ctx.catalog.setServiceLocations(input.prefix, input.locations) };
+  }
+
+  @Mutation(() => DefineActionsPayload, { description: 'Defines up to 500 actions, all or nothing.' })
+  async defineActions(@Ctx() ctx: RequestContext, @Arg('input', () => DefineActionsInput) input: DefineActionsInput): Promise<DefineActionsPayload> {
+    return { actions: await ctx.catalog.defineActions(input.actions) };
+  }
+
+  @Mutation(() => ActionPayload)
+  async updateAction(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateActionInput) input: UpdateActionInput): Promise<ActionPayload> {
+    return { action: await ctx.catalog.updateAction(input.name, input.patch) };
+  }
+
+  @Mutation(() => ActionPayload)
+  async deprecateAction(@Ctx() ctx: RequestContext, @Arg('input', () => DeprecateActionInput) input: DeprecateActionInput): Promise<ActionPayload> {
+    return { action: await ctx.catalog.deprecateAction(input.name, input.deprecated) };
+  }
+
+  @Mutation(() => DeleteActionPayload, { description: 'Refused (CONFLICT) once the action has recorded events: deprecate it instead.' })
+  async deleteAction(@Ctx() ctx: RequestContext, @Arg('input', () => DeleteActionInput) input: DeleteActionInput): Promise<DeleteActionPayload> {
+    return { deletedName: (await ctx.catalog.deleteAction(input.name)).name };
+  }
+
+  @Mutation(() => ImportCatalogPayload, { description: 'Imports one documentation page (markdown source or flattened text) in one transaction.' })
+  async importCatalog(
+    @Ctx() ctx: RequestContext,
+    @Arg('document', () => String) document: string,
+    @Arg('source', () => String, { description: 'The page\'s name or URL, recorded on what it creates.' }) source: string,
+    @Arg('dryRun', () => Boolean, { nullable: true, description: 'Report what would change and write nothing.' }) dryRun: boolean | null,
+  ): Promise<ImportCatalogPayload> {
+    return toImportPayload(await ctx.catalog.importDocument(document, source, dryRun ?? false));
   }
 }

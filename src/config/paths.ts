@@ -20,3 +20,6 @@ export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 /** The schema.prisma as of the newest migration; `db:migration` diffs against it. */
 export const migratedSchemaPath = path.join(projectRoot, 'prisma', 'migrations', 'schema.snapshot.prisma');
 export const sdlPath = path.join(projectRoot, 'schema', 'schema.graphql');
+/** The catalog shipped with the gateway, generated from the pages in seed/sources. */
+export const seedCatalogPath = path.join(projectRoot, 'src', 'catalog', 'seed', 'catalog.json');
+export const seedSourcesDir = path.join(projectRoot, 'src', 'catalog', 'seed', 'sources');

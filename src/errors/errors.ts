@@ -64,3 +64,20 @@ export class ServiceUnavailableError extends GatewayError {
     super(ErrorCode.SERVICE_UNAVAILABLE, message);
   }
 }
+
+/** Collects input problems so that a batch reports all of them at once. */
+export class IssueList {
+  readonly items: InputIssue[] = [];
+
+  add(field: string, reason: string, index?: number, hints?: string[]): void {
+    this.items.push({ field, reason, ...(index !== undefined ? { index } : {}), ...(hints?.length ? { hints } : {}) });
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  throwIfAny(): void {
+    if (this.items.length) throw new UserInputError(this.items);
+  }
+}

@@ -3,14 +3,16 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
+import { ActionResolver } from '../catalog/action.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
+import { ServiceResolver } from '../catalog/service.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
 /** Built once per process: type-graphql's metadata is global. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [CatalogResolver],
+    resolvers: [CatalogResolver, ServiceResolver, ActionResolver],
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });

@@ -1,0 +1,97 @@
+// npm run catalog:import -- <files or folders> [--dry-run] [--json]
+// Imports documentation pages into the catalog of DATABASE_URL (or the embedded database),
+// one transaction per page, through the catalog manager's rules.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { createCatalogManager } from '../catalog/catalog.manager.js';
+import { createCatalogStore } from '../catalog/catalog.store.js';
+import type { ImportSummary } from '../catalog/catalog.import.js';
+import { describeDocument } from '../catalog/import.mapping.js';
+import { loadConfig } from '../config/config.js';
+import { openDatabase } from '../database/database.js';
+import { applyPendingMigrations } from '../database/migrations.js';
+import { createLogger } from '../logging/logger.js';
+import { runCli } from './run-cli.js';
+
+const USAGE = 'usage: npm run catalog:import -- <files or folders> [--dry-run] [--json]';
+
+async function expand(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => null);
+    if (!info) throw new Error(`${p} does not exist`);
+    if (info.isDirectory()) {
+      const entries = (await readdir(p, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.'));
+      files.push(...entries.map((e) => path.join(p, e.name)).sort());
+    } else files.push(p);
+  }
+  return files;
+}
+
+function printSummary(file: string, s: ImportSummary): void {
+  const verb = s.dryRun ? 'would be ' : '';
+  console.log(file);
+  if (s.note) console.log(`  ${s.note}`);
+  const line = (label: string, c: ImportSummary['services']) =>
+    console.log(`  ${label} ${c.added.length} ${verb}added, ${c.updated.length} ${verb}updated, ${c.unchanged.length} unchanged`);
+  if (!s.note || s.actions.added.length + s.actions.updated.length + s.actions.unchanged.length > 0) {
+    line('services:', s.services);
+    line('actions: ', s.actions);
+  }
+  console.log(`  skipped:  ${s.skipped.length} line${s.skipped.length === 1 ? '' : 's'}`);
+  for (const k of s.skipped) console.log(`    line ${k.line}: ${k.text.slice(0, 100)} (${k.reason})`);
+}
+
+runCli(async (args) => {
+  const dryRun = args.includes('--dry-run');
+  const json = args.includes('--json');
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--dry-run' && a !== '--json');
+  if (unknown.length) throw new Error(`unknown option ${unknown[0]}; ${USAGE}`);
+  const files = await expand(args.filter((a) => !a.startsWith('--')));
+  if (files.length === 0) throw new Error(USAGE);
+
+  const config = loadConfig();
+  const log = createLogger('warn');
+  const db = await openDatabase(config, log);
+  try {
+    await applyPendingMigrations(db.pool);
+    const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log });
+    await catalog.ensureReferenceData();
+
+    const bar = files.length > 1 && !json ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.legacy) : null;
+    bar?.start(files.length, 0, { file: '' });
+    const summaries: Array<{ file: string; summary: ImportSummary }> = [];
+    for (const file of files) {
+      bar?.update(summaries.length, { file: path.basename(file) });
+      const summary = await catalog.importDocument(await readFile(file, 'utf8'), path.basename(file), dryRun);
+      summaries.push({ file, summary });
+    }
+    bar?.update(files.length, { file: '' });
+    bar?.stop();
+
+    if (json) {
+      const out = summaries.map(({ summary: s }) => ({
+        ...describeDocument(s.document),
+        dryRun: s.dryRun,
+        changes: {
+          services: { added: s.services.added, updated: s.services.updated, unchanged: s.services.unchanged.length },
+          actions: { added: s.actions.added, updated: s.actions.updated, unchanged: s.actions.unchanged.length },
+        },
+        skipped: s.skipped,
+        note: s.note,
+      }));
+      console.log(JSON.stringify(out, null, 2));
+      return;
+    }
+    for (const { file, summary } of summaries) printSummary(file, summary);
+    const total = (pick: (s: ImportSummary) => string[]) => summaries.reduce((n, { summary }) => n + pick(summary).length, 0);
+    console.log(
+      `${files.length} page${files.length === 1 ? '' : 's'}${dryRun ? ' (dry run, nothing written)' : ''}: ` +
+        `services ${total((s) => s.services.added)} added, ${total((s) => s.services.updated)} updated; ` +
+        `actions ${total((s) => s.actions.added)} added, ${total((s) => s.actions.updated)} updated, ${total((s) => s.actions.unchanged)} unchanged`,
+    );
+  } finally {
+    await db.close();
+  }
+});
