@@ -1,7 +1,7 @@
 // Catalog queries and mutations. Thin: arguments in, one manager call, result out.
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../server/context.js';
-import { buildConnection, decodeCursor, encodeCursor, pageSize } from '../server/relay.js';
+import { paginate } from '../server/relay.js';
 import { ActionConnection, ActionMatch, type ActionType } from './action.type.js';
 import { MAX_PAGE_SIZE } from './catalog.manager.js';
 import {
@@ -42,11 +42,16 @@ export class CatalogResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<ServiceConnection> {
-    const size = pageSize(first, MAX_PAGE_SIZE);
-    const key = decodeCursor('service', after);
     const f = filter ?? {};
-    const rows = await ctx.catalog.listServices(f, { after: key, limit: size + 1 });
-    return buildConnection(ServiceConnection, rows as ServiceType[], size, (s) => encodeCursor('service', s.prefix), key !== null, () => ctx.catalog.countServices(f));
+    return paginate<ServiceType, ServiceConnection>(ServiceConnection, {
+      list: 'service',
+      first,
+      after,
+      max: MAX_PAGE_SIZE,
+      keyOf: (s) => s.prefix,
+      fetch: (key, limit) => ctx.catalog.listServices(f, { after: key, limit }),
+      count: () => ctx.catalog.countServices(f),
+    });
   }
 
   @Query(() => ServiceType, { nullable: true })
@@ -61,11 +66,16 @@ export class CatalogResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<ActionConnection> {
-    const size = pageSize(first, MAX_PAGE_SIZE);
-    const key = decodeCursor('action', after);
     const f = filter ?? {};
-    const rows = await ctx.catalog.listActions(f, { after: key, limit: size + 1 });
-    return buildConnection(ActionConnection, rows as ActionType[], size, (a) => encodeCursor('action', a.name), key !== null, () => ctx.catalog.countActions(f));
+    return paginate<ActionType, ActionConnection>(ActionConnection, {
+      list: 'action',
+      first,
+      after,
+      max: MAX_PAGE_SIZE,
+      keyOf: (a) => a.name,
+      fetch: (key, limit) => ctx.catalog.listActions(f, { after: key, limit }),
+      count: () => ctx.catalog.countActions(f),
+    });
   }
 
   @Query(() => ActionMatch, { nullable: true, description: 'An action by name; `pm-20.wml_model.list` resolves to `pm-20.<asset_type>.list`.' })

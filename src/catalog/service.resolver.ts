@@ -1,7 +1,7 @@
 // Fields of Service resolved through per-request loaders.
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../server/context.js';
-import { buildConnection, decodeCursor, encodeCursor, pageSize } from '../server/relay.js';
+import { paginate } from '../server/relay.js';
 import { ActionConnection, type ActionType } from './action.type.js';
 import { MAX_PAGE_SIZE } from './catalog.manager.js';
 import { ActionFilterInput } from './catalog.inputs.js';
@@ -29,13 +29,19 @@ export class ServiceResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ): Promise<ActionConnection> {
-    const size = pageSize(first, MAX_PAGE_SIZE);
-    const key = decodeCursor('action', after);
     const f = { ...(filter ?? {}), service: service.prefix };
-    // First pages of many services are batched into one query; later pages go one by one.
-    const rows = key === null
-      ? await ctx.loaders.catalog.firstActionsOfService.load({ serviceId: service.id, filter: filter ?? {}, limit: size + 1 })
-      : await ctx.catalog.listActions(f, { after: key, limit: size + 1 });
-    return buildConnection(ActionConnection, rows as ActionType[], size, (a) => encodeCursor('action', a.name), key !== null, () => ctx.catalog.countActions(f));
+    return paginate<ActionType, ActionConnection>(ActionConnection, {
+      list: 'action',
+      first,
+      after,
+      max: MAX_PAGE_SIZE,
+      keyOf: (a) => a.name,
+      // First pages of many services are batched into one query; later pages go one by one.
+      fetch: (key, limit) =>
+        key === null
+          ? ctx.loaders.catalog.firstActionsOfService.load({ serviceId: service.id, filter: filter ?? {}, limit })
+          : ctx.catalog.listActions(f, { after: key, limit }),
+      count: () => ctx.catalog.countActions(f),
+    });
   }
 }

@@ -104,3 +104,24 @@ export function buildConnection<T, C extends ConnectionShape<T>>(
     count,
   });
 }
+
+export interface PageRequest<T> {
+  /** The list's name inside its cursors (a cursor of another list is refused). */
+  list: string;
+  first: number | null | undefined;
+  after: string | null | undefined;
+  max: number;
+  /** The sort key of a row, put in its cursor. */
+  keyOf: (row: T) => string;
+  /** Rows after `after` (exclusive), at most `limit`. */
+  fetch: (after: string | null, limit: number) => Promise<T[]>;
+  count: () => Promise<number>;
+}
+
+/** Checks the arguments, fetches one row more than asked, and builds the connection. */
+export async function paginate<T, C extends ConnectionShape<T>>(type: ClassType<C>, request: PageRequest<T>): Promise<C> {
+  const size = pageSize(request.first, request.max);
+  const key = decodeCursor(request.list, request.after);
+  const rows = await request.fetch(key, size + 1);
+  return buildConnection(type, rows, size, (row) => encodeCursor(request.list, request.keyOf(row)), key !== null, request.count);
+}
