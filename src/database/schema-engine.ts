@@ -42,8 +42,13 @@ function loadEngineModule(): Promise<typeof engineModule> {
 export type EngineLog = (line: string) => void;
 
 /**
- * Runs `fn` with an engine bound to `pool` (never ended here). `datamodel` is the Prisma
- * schema text when the call needs one.
+ * Runs `fn` with an engine connected like `pool`. `datamodel` is the Prisma schema text when
+ * the call needs one.
+ *
+ * The engine gets a connection of its own, closed afterwards: it takes a session-level
+ * advisory lock (pg_advisory_lock(72707369)) while migrating and does not release it, so
+ * on a pooled connection the lock would outlive the call and block every other process
+ * that migrates the same database.
  */
 export async function withSchemaEngine<T>(
   pool: pg.Pool,
@@ -51,16 +56,22 @@ export async function withSchemaEngine<T>(
   options: { datamodel?: string; onLog?: EngineLog } = {},
 ): Promise<T> {
   const mod = await loadEngineModule();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
-  const engine = await mod.SchemaEngine.new(
-    { datamodels: options.datamodel ? [['schema.prisma', options.datamodel]] : undefined },
-    (line: string) => options.onLog?.(line),
-    adapter,
-  );
+  const { Pool } = (await import('pg')).default;
+  const own = new Pool({ ...(pool as pg.Pool & { options: pg.PoolConfig }).options, max: 1, idleTimeoutMillis: 1000 });
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(own));
   try {
-    return await fn(engine);
+    const engine = await mod.SchemaEngine.new(
+      { datamodels: options.datamodel ? [['schema.prisma', options.datamodel]] : undefined },
+      (line: string) => options.onLog?.(line),
+      adapter,
+    );
+    try {
+      return await fn(engine);
+    } finally {
+      engine.free();
+    }
   } finally {
-    engine.free();
+    await own.end();
   }
 }
 

@@ -38,6 +38,15 @@ describe('migrations', () => {
       expect(first.applied).toEqual(names);
       const second = await applyPendingMigrations(pool);
       expect(second.applied).toEqual([]);
+      // Prisma's engine locks with a session-level advisory lock; none may be left behind,
+      // or every other process that migrates this database would wait for it. (PGlite runs
+      // one session for all its connections and admits one process: nothing to block.)
+      if (process.env.DATABASE_URL) {
+        const locks = await pool.query(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        );
+        expect(locks.rows[0].n).toBe(0);
+      }
       const { rows } = await pool.query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name');
       for (const row of rows) {
         const sql = await readFile(path.join(migrationsDir, row.migration_name, 'migration.sql'));
