@@ -6,6 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { createCatalogLoaders } from './catalog/catalog.loaders.js';
 import { createCatalogManager } from './catalog/catalog.manager.js';
+import { localOperator } from './auth/principal.js';
+import { createEventsLoaders } from './events/events.loaders.js';
+import { createEventsManager } from './events/events.manager.js';
+import { createEventsStore } from './events/events.store.js';
 import { createCatalogStore } from './catalog/catalog.store.js';
 import type { Config } from './config/config.js';
 import { seedCatalogPath } from './config/paths.js';
@@ -28,10 +32,16 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export function createManagers(db: Database, log: Logger): Managers {
-  return {
-    catalog: createCatalogManager({ store: createCatalogStore(db.prisma), log }),
-  };
+export function createManagers(db: Database, log: Logger, options: { eventsCountCap?: number } = {}): Managers {
+  const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log });
+  const events = createEventsManager({ store: createEventsStore(db.pool), catalog, log, countCap: options.eventsCountCap });
+  return { catalog, events };
+}
+
+/** Reference data and, on an empty database, the shipped catalog. */
+export async function seedDatabase(managers: Managers): Promise<void> {
+  await managers.catalog.ensureReferenceData();
+  await managers.catalog.seedIfEmpty(JSON.parse(await readFile(seedCatalogPath, 'utf8')));
 }
 
 export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
@@ -39,9 +49,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   try {
     const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
     const migrationNames = await localMigrationNames();
-    const managers = createManagers(db, log);
-    await managers.catalog.ensureReferenceData();
-    await managers.catalog.seedIfEmpty(JSON.parse(await readFile(seedCatalogPath, 'utf8')));
+    const managers = createManagers(db, log, { eventsCountCap: config.eventsCountCap });
+    await seedDatabase(managers);
 
     const schema = await buildGatewaySchema();
     const httpServer = http.createServer();
@@ -52,6 +61,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       introspection: config.introspection,
       landingPage: config.landingPage,
       shutdownGraceMs: config.shutdownGraceMs,
+      executor: config.executor,
     });
     await apollo.start();
 
@@ -76,7 +86,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
           ...managers,
           requestId,
           log: requestLog,
-          loaders: { catalog: createCatalogLoaders(managers.catalog) },
+          principal: localOperator,
+          loaders: { catalog: createCatalogLoaders(managers.catalog), events: createEventsLoaders(managers.catalog) },
         }),
       }),
     );

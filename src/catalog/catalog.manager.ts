@@ -5,6 +5,7 @@
 import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
 import { classifyDatabaseError } from '../errors/database-errors.js';
 import type { Logger } from '../logging/logger.js';
+import { createCatalogCache, type CatalogSnapshot } from './catalog.cache.js';
 import { createCatalogImport, type ImportSummary } from './catalog.import.js';
 import type { ParsedDocument } from './importer/parse-document.js';
 import type { Action, ActionFilter, CatalogStore, Db, KeysetPage, NewAction, Service, ServiceFilter } from './catalog.store.js';
@@ -68,7 +69,19 @@ export interface CatalogManagerDeps {
 }
 
 export function createCatalogManager({ store, log }: CatalogManagerDeps) {
-  const importer = createCatalogImport(store);
+  const cache = createCatalogCache(store);
+  // Every write goes through here, so the in-memory snapshot never outlives a change.
+  const writeStore: CatalogStore = {
+    ...store,
+    transaction: async (fn) => {
+      try {
+        return await store.transaction(fn);
+      } finally {
+        cache.invalidate();
+      }
+    },
+  };
+  const importer = createCatalogImport(writeStore);
 
   // ---- shared checks ------------------------------------------------------------------
 
@@ -200,6 +213,16 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
 
     // ---- reads --------------------------------------------------------------------------
 
+    /** The in-memory catalog for hot paths (at most a few seconds old across processes). */
+    snapshot(): Promise<CatalogSnapshot> {
+      return cache.get();
+    },
+
+    /** A snapshot that has seen `names` if they exist (reloads once when one is unknown). */
+    snapshotKnowing(names: Iterable<string>): Promise<CatalogSnapshot> {
+      return cache.knowing(names);
+    },
+
     listLocations(): Promise<LocationRecord[]> {
       return store.listLocations();
     },
@@ -252,7 +275,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
       issues.throwIfAny();
       const locations = [...new Set(input.locations ?? [])];
       return guard(`service "${input.prefix}"`, () =>
-        store.transaction(async (tx) => {
+        writeStore.transaction(async (tx) => {
           await checkLocationCodes(tx, issues, 'input.locations', locations);
           issues.throwIfAny();
           if (await store.findService(input.prefix, tx)) throw new ConflictError(`service "${input.prefix}" already exists`, { field: 'input.prefix' });
@@ -273,7 +296,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
       if (patch.displayName !== undefined) checkText(issues, 'input.patch.displayName', patch.displayName, MAX_DISPLAY_NAME, undefined, true);
       checkText(issues, 'input.patch.description', patch.description, MAX_DESCRIPTION);
       issues.throwIfAny();
-      return store.transaction(async (tx) => {
+      return writeStore.transaction(async (tx) => {
         const service = requireService(await store.findService(prefix, tx), prefix);
         return store.updateService(tx, service.id, {
           ...(patch.displayName ? { displayName: patch.displayName.trim() } : {}),
@@ -284,7 +307,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
 
     async deleteService(prefix: string): Promise<Service> {
       return guard(`service "${prefix}"`, () =>
-        store.transaction(async (tx) => {
+        writeStore.transaction(async (tx) => {
           const service = requireService(await store.findService(prefix, tx), prefix);
           const count = await store.countActionsOfService(tx, service.id);
           if (count > 0) {
@@ -297,7 +320,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
 
     async setServiceLocations(prefix: string, codes: string[]): Promise<Service> {
       const locations = [...new Set(codes)];
-      return store.transaction(async (tx) => {
+      return writeStore.transaction(async (tx) => {
         const issues = new IssueList();
         await checkLocationCodes(tx, issues, 'input.locations', locations);
         issues.throwIfAny();
@@ -311,7 +334,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
 
     async defineActions(items: ActionDefinition[]): Promise<Action[]> {
       return guard('an action of this batch', () =>
-        store.transaction(async (tx) => {
+        writeStore.transaction(async (tx) => {
           const rows = validateDefinitions(items, await store.allServices(tx));
           const clashes = await findClashes(tx, rows);
           if (clashes.length) {
@@ -334,7 +357,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
       checkText(issues, 'input.patch.group', patch.group, MAX_GROUP);
       checkHttp(issues, 'input.patch.', patch.httpMethod, patch.httpPath);
       issues.throwIfAny();
-      return store.transaction(async (tx) => {
+      return writeStore.transaction(async (tx) => {
         const action = await store.findAction(name, tx);
         if (!action) throw new NotFoundError('action', name);
         if (patch.templateValues !== undefined && patch.templateValues !== null) {
@@ -357,7 +380,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
     },
 
     async deprecateAction(name: string, deprecated: boolean): Promise<Action> {
-      return store.transaction(async (tx) => {
+      return writeStore.transaction(async (tx) => {
         const action = await store.findAction(name, tx);
         if (!action) throw new NotFoundError('action', name);
         return store.updateAction(tx, action.id, { deprecated });
@@ -366,7 +389,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
 
     async deleteAction(name: string): Promise<Action> {
       return guard(`action "${name}"`, () =>
-        store.transaction(async (tx) => {
+        writeStore.transaction(async (tx) => {
           const action = await store.findAction(name, tx);
           if (!action) throw new NotFoundError('action', name);
           if (await store.actionHasEvents(tx, action.id)) {

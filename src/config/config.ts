@@ -58,6 +58,8 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: flag.optional(),
   GRAPHQL_LANDING_PAGE: flag.optional(),
   BODY_LIMIT_BYTES: positiveInt('a positive number of bytes').default(8 * 1024 * 1024),
+  EVENTS_COUNT_CAP: positiveInt('a positive number of events').default(10_000),
+  GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js'], { error: 'must be jit or graphql-js' }).default('jit'),
 });
 
 export type DatabaseTarget =
@@ -79,6 +81,10 @@ export interface Config {
   introspection: boolean;
   landingPage: boolean;
   bodyLimitBytes: number;
+  /** totalCount of events is exact up to this many, then estimated. */
+  eventsCountCap: number;
+  /** Compiled execution plans (graphql-jit) or graphql-js itself. */
+  executor: 'jit' | 'graphql-js';
 }
 
 /** Reads and validates the configuration; throws ConfigError with one readable line. */
@@ -112,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     introspection: e.GRAPHQL_INTROSPECTION ?? !production,
     landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    eventsCountCap: e.EVENTS_COUNT_CAP,
+    executor: e.GRAPHQL_EXECUTOR,
   };
 }
 

@@ -2,19 +2,26 @@
 // database) and this request's identity and logger.
 import type { CatalogLoaders } from '../catalog/catalog.loaders.js';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
+import type { Principal } from '../auth/principal.js';
+import type { EventsLoaders } from '../events/events.loaders.js';
+import type { EventsManager } from '../events/events.manager.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface Managers {
   catalog: CatalogManager;
+  events: EventsManager;
 }
 
 export interface Loaders {
   catalog: CatalogLoaders;
+  events: EventsLoaders;
 }
 
 export interface RequestContext extends Managers {
   requestId: string;
   log: Logger;
+  /** The account and role the request acts for. */
+  principal: Principal;
   /** Per-request DataLoaders (a fresh cache for every request). */
   loaders: Loaders;
 }

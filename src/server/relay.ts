@@ -3,7 +3,7 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { UserInputError } from '../errors/errors.js';
 
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -23,10 +23,12 @@ export interface ConnectionShape<T> {
   nodes: T[];
   pageInfo: PageInfo;
   count: () => Promise<number>;
+  /** Whether `count` is exact; lists whose counts are always exact leave it out. */
+  countIsExact?: () => Promise<boolean>;
 }
 
 export function ConnectionType<T extends object>(name: string, nodeType: ClassType<T>, description?: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String)
     cursor!: string;
@@ -47,10 +49,16 @@ export function ConnectionType<T extends object>(name: string, nodeType: ClassTy
     pageInfo!: PageInfo;
 
     count!: () => Promise<number>;
+    countIsExact?: () => Promise<boolean>;
 
     @Field(() => Int, { description: 'How many items match the filter (computed only when requested).' })
     totalCount(): Promise<number> {
       return this.count();
+    }
+
+    @Field(() => Boolean, { description: 'false when totalCount is an estimate (a count beyond the exact-count cap).' })
+    async totalCountIsExact(): Promise<boolean> {
+      return this.countIsExact ? this.countIsExact() : true;
     }
   }
   return Connection;

@@ -6,13 +6,14 @@ import { buildSchema } from 'type-graphql';
 import { ActionResolver } from '../catalog/action.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { ServiceResolver } from '../catalog/service.resolver.js';
+import { EventFieldsResolver, EventsResolver } from '../events/events.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
 /** Built once per process: type-graphql's metadata is global. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [CatalogResolver, ServiceResolver, ActionResolver],
+    resolvers: [CatalogResolver, ServiceResolver, ActionResolver, EventsResolver, EventFieldsResolver],
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });

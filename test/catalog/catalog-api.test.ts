@@ -257,8 +257,8 @@ describe('actions', () => {
     const { pool } = gw.gateway.db;
     const { rows } = await pool.query("SELECT id FROM actions WHERE name = 'omega.jobs.job.create'");
     await pool.query(
-      `INSERT INTO events (account_id, id, event_time, action_id, action, service_prefix, object_type, verb, outcome, severity, location, message)
-       VALUES ('acct-1', 'evt-1', now(), $1, 'omega.jobs.job.create', 'omega.jobs', 'job', 'create', 'success', 'normal', 'us-south', 'x')`,
+      `INSERT INTO events (account_id, id, event_time, action_id, action, service_prefix, object_type, verb, outcome, severity, location, message, content_hash)
+       VALUES ('acct-1', 'evt-1', now(), $1, 'omega.jobs.job.create', 'omega.jobs', 'job', 'create', 'success', 'normal', 'us-south', 'x', '\\x00')`,
       [rows[0].id],
     );
     const error = await refused('mutation { deleteAction(input: { name: "omega.jobs.job.create" }) { deletedName } }', {});

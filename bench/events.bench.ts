@@ -1,0 +1,300 @@
+// npm run bench [-- --events 1000000 --ingest 100000 --requests 300 --seconds 10 --fresh]
+//
+// Measures, in one run on one database of generated events, the gateway against a baseline:
+//  - ingest: recordEvents batches of 500 over HTTP from 4 concurrent clients, versus a raw
+//    multi-row INSERT of the same rows through `pg` on 4 connections;
+//  - six queries through the gateway versus the same SQL behind a minimal node:http
+//    endpoint using `pg` (bench/raw-server.ts), one request at a time: p50 and p95;
+//  - throughput of the first query at concurrency 16 (autocannon), gateway versus raw;
+//  - the gateway's peak RSS.
+// Prints a table and writes bench/results/<time>.json. Needs DATABASE_URL (a PostgreSQL
+// server); it creates the database `audit_bench` next to the one named there.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { projectRoot } from '../src/config/paths.js';
+import { openDatabase } from '../src/database/database.js';
+import { applyPendingMigrations } from '../src/database/migrations.js';
+import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
+import { createManagers, seedDatabase } from '../src/gateway.js';
+import { createLogger } from '../src/logging/logger.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    ingest: { type: 'string', default: '100000' },
+    requests: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '10' },
+    fresh: { type: 'boolean', default: false },
+  },
+});
+const TOTAL = Number(values.events);
+const INGEST = Number(values.ingest);
+const REQUESTS = Number(values.requests);
+const SECONDS = Number(values.seconds);
+const ACCOUNT = 'local';
+
+const serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) {
+  console.error('error: npm run bench needs DATABASE_URL (a PostgreSQL server; the embedded database is not a benchmark target)');
+  process.exit(1);
+}
+const benchUrl = new URL(serverUrl);
+benchUrl.pathname = '/audit_bench';
+const log = (...args: unknown[]) => console.error('bench:', ...args);
+
+// ---- helpers ---------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  server.close();
+  return port;
+}
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.resume();
+  return child;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function latencies(run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < Math.min(30, REQUESTS); i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---- the database ----------------------------------------------------------------------
+
+async function prepareDatabase() {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const exists = (await admin.query("SELECT 1 FROM pg_database WHERE datname = 'audit_bench'")).rowCount === 1;
+  if (values.fresh || !exists) {
+    await admin.query('DROP DATABASE IF EXISTS audit_bench WITH (FORCE)');
+    await admin.query('CREATE DATABASE audit_bench');
+  }
+  await admin.end();
+
+  const db = await openDatabase({ database: { kind: 'server', url: benchUrl.toString() }, poolSize: 4, connectTimeoutMs: 5000, statementTimeoutMs: 600_000 }, createLogger('warn'));
+  await applyPendingMigrations(db.pool);
+  const managers = createManagers(db, createLogger('warn'));
+  await seedDatabase(managers);
+  // Leftovers of an earlier run's ingest measurement.
+  await db.pool.query("DELETE FROM events WHERE account_id = 'bench-raw' OR id LIKE 'ingest-%'");
+  const have = Number((await db.pool.query('SELECT count(*) FROM events WHERE account_id = $1', [ACCOUNT])).rows[0].count);
+  let generation: { events: number; seconds: number; perSecond: number } | null = null;
+  if (have < TOTAL) {
+    log(`generating ${TOTAL - have} events (have ${have})`);
+    const started = Date.now();
+    const args = ['--count', String(TOTAL - have), '--seed', String(1000 + have), '--concurrency', '4'];
+    const gen = spawn(process.execPath, ['--import', 'tsx', 'src/cli/events-generate.ts', ...args], { cwd: projectRoot, env: { ...process.env, DATABASE_URL: benchUrl.toString() }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const [code] = await once(gen, 'exit');
+    if (code !== 0) throw new Error('event generation failed');
+    const seconds = (Date.now() - started) / 1000;
+    generation = { events: TOTAL - have, seconds: round(seconds, 1), perSecond: Math.round((TOTAL - have) / seconds) };
+  }
+  log('VACUUM ANALYZE');
+  await db.pool.query('VACUUM ANALYZE events');
+  await db.pool.query('VACUUM ANALYZE event_counts_minute');
+  await db.pool.query('VACUUM ANALYZE event_counts_hour');
+
+  // Parameters of the queries, chosen from the data.
+  const q = async (text: string, params: unknown[] = []) => (await db.pool.query(text, params)).rows;
+  const hotAction = (await q(`SELECT action, action_id FROM events WHERE account_id = $1 AND event_time >= now() - interval '24 hours' GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1`, [ACCOUNT]))[0];
+  const initiator = (await q(`SELECT initiator_id FROM events WHERE account_id = $1 AND outcome = 'failure' AND event_time >= now() - interval '7 days' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, [ACCOUNT]))[0].initiator_id;
+  const target = (await q(`SELECT target_id, count(*) FROM events WHERE account_id = $1 GROUP BY 1 HAVING count(*) BETWEEN 20 AND 200 ORDER BY 2 DESC LIMIT 1`, [ACCOUNT]))[0];
+  const page = (await q(`SELECT event_time, id FROM events WHERE account_id = $1 AND event_time >= now() - interval '7 days' ORDER BY event_time DESC, id DESC OFFSET ${199 * 50 - 1} LIMIT 1`, [ACCOUNT]))[0];
+  const snapshot = await managers.catalog.snapshot();
+  const globIds = snapshot.actionIdsMatching((n) => n.endsWith('.delete'));
+  const total = Number((await q('SELECT count(*) FROM events WHERE account_id = $1', [ACCOUNT]))[0].count);
+  return { db, managers, hotAction, initiator, target, page, globIds, total, generation };
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+const prepared = await prepareDatabase();
+const { db, managers } = prepared;
+log(`database: ${prepared.total} events; hot action ${prepared.hotAction.action}; target ${prepared.target.target_id} (${prepared.target.count} events)`);
+
+const gatewayPort = await freePort();
+const rawPort = await freePort();
+const gateway = start('src/main.ts', {
+  DATABASE_URL: benchUrl.toString(),
+  PORT: String(gatewayPort),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'production',
+  DATABASE_POOL_SIZE: '10',
+});
+const raw = start('bench/raw-server.ts', { DATABASE_URL: benchUrl.toString(), PORT: String(rawPort), BENCH_ACCOUNT: ACCOUNT });
+await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`);
+await waitFor(`http://127.0.0.1:${rawPort}/stats`);
+const gql = `http://127.0.0.1:${gatewayPort}/graphql`;
+const rawBase = `http://127.0.0.1:${rawPort}`;
+
+const NODE = 'id eventTime actionName outcome severity location initiator { id name } target { id typeURI } message';
+const cursor = Buffer.from(`event:${new Date(prepared.page.event_time).getTime()}:${prepared.page.id}`).toString('base64url');
+const day = () => new Date(Date.now() - 86_400_000).toISOString();
+const queries: Array<{ name: string; gateway: () => { query: string; variables: Record<string, unknown> }; raw: string }> = [
+  {
+    name: 'last 50 events of one action in 24 h',
+    gateway: () => ({ query: `query($f: EventFilter) { events(filter: $f, first: 50) { edges { cursor node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`, variables: { f: { actions: [prepared.hotAction.action], from: day() } } }),
+    raw: `/action?ids=${prepared.hotAction.action_id}`,
+  },
+  {
+    name: "one initiator's failures in 7 days",
+    gateway: () => ({ query: `query($f: EventFilter) { events(filter: $f, first: 50) { edges { cursor node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`, variables: { f: { initiator: { id: prepared.initiator }, outcomes: ['FAILURE'] } } }),
+    raw: `/initiator?id=${encodeURIComponent(prepared.initiator)}`,
+  },
+  {
+    name: 'all events on one target id',
+    gateway: () => ({ query: `query($f: EventFilter) { events(filter: $f, first: 500) { edges { cursor node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`, variables: { f: { target: { id: prepared.target.target_id } } } }),
+    raw: `/target?id=${encodeURIComponent(prepared.target.target_id)}`,
+  },
+  {
+    name: 'page 200 by cursor',
+    gateway: () => ({ query: `query($after: String) { events(first: 50, after: $after) { edges { cursor node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`, variables: { after: cursor } }),
+    raw: `/page?t=${new Date(prepared.page.event_time).getTime()}&id=${encodeURIComponent(prepared.page.id)}`,
+  },
+  {
+    name: 'counts by outcome per hour over 7 days',
+    gateway: () => ({ query: '{ eventStats(groupBy: [OUTCOME], interval: HOUR) { total source groups { key { outcome } buckets { start count } } } }', variables: {} }),
+    raw: '/stats',
+  },
+  {
+    name: 'action glob with a minimum severity',
+    gateway: () => ({ query: `query($f: EventFilter) { events(filter: $f, first: 50) { edges { cursor node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`, variables: { f: { actions: ['*.delete'], minSeverity: 'WARNING' } } }),
+    raw: `/glob?ids=${prepared.globIds.join(',')}&like=${encodeURIComponent('%.delete')}`,
+  },
+];
+
+async function gatewayRequest(body: { query: string; variables: Record<string, unknown> }) {
+  const res = await fetch(gql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as { errors?: unknown[] };
+  if (json.errors) throw new Error(JSON.stringify(json.errors));
+}
+
+const queryResults = [];
+for (const q of queries) {
+  const g = await latencies(() => gatewayRequest(q.gateway()));
+  const r = await latencies(async () => {
+    const res = await fetch(rawBase + q.raw);
+    if (!res.ok) throw new Error(await res.text());
+    await res.arrayBuffer();
+  });
+  queryResults.push({ query: q.name, gateway: { p50: round(g.p50), p95: round(g.p95) }, raw: { p50: round(r.p50), p95: round(r.p95) }, ratioP50: round(g.p50 / r.p50) });
+  log(`${q.name}: gateway p50 ${round(g.p50)} ms, raw p50 ${round(r.p50)} ms`);
+}
+
+// Throughput of the first query at concurrency 16.
+async function cannon(options: autocannon.Options): Promise<number> {
+  const result = await autocannon({ connections: 16, duration: SECONDS, ...options });
+  if (result.non2xx || result.errors) throw new Error(`autocannon: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+const first = queries[0]!;
+const gatewayRps = await cannon({ url: gql, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(first.gateway()) });
+const rawRps = await cannon({ url: rawBase + first.raw });
+log(`throughput: gateway ${gatewayRps} req/s, raw ${rawRps} req/s`);
+
+// Ingest: the gateway first (4 clients, batches of 500 over HTTP), then the same rows raw.
+const snapshot = await managers.catalog.snapshot();
+const to = new Date(Date.now() - 60_000);
+const fresh = [...generateEvents(snapshot, { count: INGEST, seed: 777, from: new Date(to.getTime() - 10 * 60_000), to, idPrefix: 'ingest' })].map(toGraphQLInput);
+const batches: unknown[][] = [];
+for (let i = 0; i < fresh.length; i += 500) batches.push(fresh.slice(i, i + 500));
+const RECORD = 'mutation($inputs: [EventInput!]!) { recordEvents(inputs: $inputs) { createdCount } }';
+async function drain<T>(items: T[], workers: number, work: (item: T) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: workers }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+  return (performance.now() - started) / 1000;
+}
+const gatewaySeconds = await drain(batches, 4, (inputs) => gatewayRequest({ query: RECORD, variables: { inputs } }));
+const gatewayRowsPerSecond = Math.round(INGEST / gatewaySeconds);
+log(`ingest through the gateway: ${gatewayRowsPerSecond} rows/s`);
+
+const { rows: stored } = await db.pool.query("SELECT * FROM events WHERE account_id = $1 AND id LIKE 'ingest-%' ORDER BY event_time", [ACCOUNT]);
+const columns = Object.keys(stored[0]);
+const rawBatches: unknown[][][] = [];
+for (let i = 0; i < stored.length; i += 500) {
+  rawBatches.push(stored.slice(i, i + 500).map((r) => columns.map((c) => (c === 'account_id' ? 'bench-raw' : c === 'request_data' || c === 'response_data' ? (r[c] === null ? null : JSON.stringify(r[c])) : r[c]))));
+}
+const rawPool = new pg.Pool({ connectionString: benchUrl.toString(), max: 4 });
+const rawSeconds = await drain(rawBatches, 4, async (rows) => {
+  const placeholders = rows.map((_, i) => `(${columns.map((__, j) => `$${i * columns.length + j + 1}`).join(', ')})`).join(', ');
+  await rawPool.query(`INSERT INTO events (${columns.join(', ')}) VALUES ${placeholders}`, rows.flat());
+});
+await rawPool.end();
+const rawRowsPerSecond = Math.round(stored.length / rawSeconds);
+log(`raw multi-row INSERT: ${rawRowsPerSecond} rows/s`);
+
+const status = readFileSync(`/proc/${gateway.pid}/status`, 'utf8');
+const peakRssMiB = round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024, 1);
+
+gateway.kill('SIGTERM');
+raw.kill('SIGTERM');
+await Promise.all([once(gateway, 'exit'), once(raw, 'exit')]);
+await db.pool.query("DELETE FROM events WHERE account_id = 'bench-raw'");
+await db.close();
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+  database: { events: prepared.total, generation: prepared.generation },
+  ingest: { gatewayRowsPerSecond, rawRowsPerSecond, ratio: round(gatewayRowsPerSecond / rawRowsPerSecond), target: 0.7 },
+  queries: queryResults,
+  throughput: { query: first.name, concurrency: 16, gatewayRequestsPerSecond: gatewayRps, rawRequestsPerSecond: rawRps, ratio: round(gatewayRps / rawRps), target: 0.6 },
+  gatewayPeakRssMiB: peakRssMiB,
+};
+
+const line = (cells: Array<string | number>, widths: number[]) => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
+const widths = [42, 12, 12, 12, 12, 8];
+console.log(`\nDatabase: ${prepared.total.toLocaleString('en')} events\n`);
+console.log(line(['query (one request at a time, ms)', 'gateway p50', 'gateway p95', 'raw p50', 'raw p95', 'p50 x'], widths));
+for (const q of queryResults) console.log(line([q.query, q.gateway.p50, q.gateway.p95, q.raw.p50, q.raw.p95, q.ratioP50], widths));
+console.log(`\ningest (4 clients, batches of 500): gateway ${gatewayRowsPerSecond} rows/s, raw INSERT ${rawRowsPerSecond} rows/s, ratio ${results.ingest.ratio} (target >= 0.7)`);
+console.log(`throughput of the first query at concurrency 16: gateway ${gatewayRps} req/s, raw ${rawRps} req/s, ratio ${results.throughput.ratio} (target >= 0.6)`);
+console.log(`gateway peak RSS: ${peakRssMiB} MiB`);
+
+await mkdir(path.join(projectRoot, 'bench', 'results'), { recursive: true });
+const file = path.join(projectRoot, 'bench', 'results', `events-${results.date.replace(/[:.]/g, '-')}.json`);
+await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwritten to ${path.relative(projectRoot, file)}`);
+process.exit(0);

@@ -1,0 +1,128 @@
+// npm run events:export -- [filter options] --format ndjson|csv
+// Streams the matching events, oldest first, to stdout with constant memory (a server-side
+// cursor, and back-pressure on stdout).
+import { stringify } from 'csv-stringify';
+import { once } from 'node:events';
+import { localOperator } from '../auth/principal.js';
+import { loadConfig } from '../config/config.js';
+import { openDatabase } from '../database/database.js';
+import { pendingMigrationNames, localMigrationNames } from '../database/migrations.js';
+import { eventContent } from '../events/canonical.js';
+import type { Outcome, Severity } from '../events/event.enums.js';
+import type { EventFilter } from '../events/event-filter.js';
+import type { EventRecord } from '../events/event.model.js';
+import { createManagers } from '../gateway.js';
+import { createLogger } from '../logging/logger.js';
+import { parseOptions } from './args.js';
+import { runCli } from './run-cli.js';
+
+const USAGE =
+  'usage: npm run events:export -- --format ndjson|csv [--from ISO] [--to ISO] [--service P]... [--action A]... ' +
+  '[--outcome success|pending|failure]... [--min-severity normal|warning|critical] [--location L]... [--initiator ID] ' +
+  '[--target ID] [--correlation-id ID] [--text T] [--account ID]';
+
+const CSV_COLUMNS: Array<[string, (e: EventRecord) => unknown]> = [
+  ['id', (e) => e.id],
+  ['eventTime', (e) => e.eventTime.toISOString()],
+  ['action', (e) => e.action],
+  ['outcome', (e) => e.outcome],
+  ['severity', (e) => e.severity],
+  ['location', (e) => e.location],
+  ['initiator.id', (e) => e.initiator.id],
+  ['initiator.name', (e) => e.initiator.name],
+  ['initiator.typeURI', (e) => e.initiator.typeURI],
+  ['initiator.credential.type', (e) => e.initiator.credential.type],
+  ['initiator.host.address', (e) => e.initiator.host.address],
+  ['target.id', (e) => e.target.id],
+  ['target.name', (e) => e.target.name],
+  ['target.typeURI', (e) => e.target.typeURI],
+  ['reason.reasonCode', (e) => e.reason.reasonCode],
+  ['reason.reasonForFailure', (e) => e.reason.reasonForFailure],
+  ['correlationId', (e) => e.correlationId],
+  ['dataEvent', (e) => e.dataEvent],
+  ['message', (e) => e.message],
+  ['requestData', (e) => (e.requestData === null ? '' : JSON.stringify(e.requestData))],
+  ['responseData', (e) => (e.responseData === null ? '' : JSON.stringify(e.responseData))],
+  ['logSourceCRN', (e) => e.logSourceCRN],
+  ['receivedAt', (e) => e.receivedAt.toISOString()],
+];
+
+function date(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new Error(`--${name} must be an ISO date-time (got "${value}")`);
+  return d;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+async function write(chunk: string): Promise<void> {
+  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+}
+
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+runCli(async (args) => {
+  const { values } = parseOptions(args, {
+    format: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    service: { type: 'string', multiple: true },
+    action: { type: 'string', multiple: true },
+    outcome: { type: 'string', multiple: true },
+    'min-severity': { type: 'string' },
+    location: { type: 'string', multiple: true },
+    initiator: { type: 'string' },
+    target: { type: 'string' },
+    'correlation-id': { type: 'string' },
+    text: { type: 'string' },
+    account: { type: 'string' },
+  }, USAGE);
+  const format = oneOf(values.format ?? '', ['ndjson', 'csv'] as const, 'format');
+  const filter: EventFilter = {
+    from: date(values.from, 'from') ?? new Date(0),
+    to: date(values.to, 'to') ?? null,
+    services: values.service ?? null,
+    actions: values.action ?? null,
+    outcomes: values.outcome?.map((o) => oneOf(o, ['success', 'pending', 'failure'] as const, 'outcome') as Outcome) ?? null,
+    minSeverity: values['min-severity'] ? (oneOf(values['min-severity'], ['normal', 'warning', 'critical'] as const, 'min-severity') as Severity) : null,
+    locations: values.location ?? null,
+    initiator: values.initiator ? { id: values.initiator } : null,
+    target: values.target ? { id: values.target } : null,
+    correlationId: values['correlation-id'] ?? null,
+    text: values.text ?? null,
+  };
+
+  const config = loadConfig();
+  const log = createLogger('warn');
+  const db = await openDatabase(config, log);
+  try {
+    if ((await pendingMigrationNames(db.pool, await localMigrationNames())).length) {
+      throw new Error('the database is not migrated; run npm run db:migrate (or start the gateway) first');
+    }
+    const { events } = createManagers(db, log);
+    const accountId = values.account ?? localOperator.accountId;
+    let count: number;
+    if (format === 'ndjson') {
+      count = await events.exportEvents(accountId, filter, (e) => write(`${JSON.stringify({ ...eventContent(e), receivedAt: e.receivedAt })}\n`));
+    } else {
+      const csv = stringify({ header: true, columns: CSV_COLUMNS.map(([name]) => name) });
+      csv.pipe(process.stdout);
+      count = await events.exportEvents(accountId, filter, async (e) => {
+        if (!csv.write(CSV_COLUMNS.map(([, value]) => value(e)))) await once(csv, 'drain');
+      });
+      csv.end();
+      await once(csv, 'end');
+    }
+    console.error(`exported ${count} events`);
+  } finally {
+    await db.close();
+  }
+});

@@ -1,0 +1,385 @@
+// The events domain: recording events (checked against the catalog, idempotent, all or
+// nothing per batch) and reading them (filters, keyset pages, counts, stats, streams).
+import type pg from 'pg';
+import type { CatalogManager } from '../catalog/catalog.manager.js';
+import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
+import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
+import { classifyDatabaseError } from '../errors/database-errors.js';
+import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { contentHash } from './canonical.js';
+import { Outcome } from './event.enums.js';
+import { checkFilter, filterSql, SqlParams, type CheckedFilter, type EventFilter } from './event-filter.js';
+import { uuidv7 } from './event-id.js';
+import type { EventInput, EventRecord, JsonValue } from './event.model.js';
+import type { CountRow, EventsStore, KeysetCursor } from './events.store.js';
+import { defaultSeverity } from './severity.js';
+import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsInterval, type StatsResult } from './stats.js';
+
+export const MAX_BATCH = 1000;
+export const MAX_PAGE = 500;
+export const MAX_JSON_BYTES = 64 * 1024;
+export const MAX_FUTURE_MS = 5 * 60_000;
+const EARLIEST = Date.UTC(1990, 0, 1);
+
+/** Bounds of every string field of an event (characters). */
+const LIMITS = {
+  id: 128,
+  correlationId: 128,
+  'initiator.id': 256,
+  'initiator.name': 256,
+  'initiator.authnId': 256,
+  'initiator.authnName': 256,
+  'initiator.host.address': 256,
+  'initiator.host.agent': 1024,
+  'target.id': 512,
+  'target.name': 256,
+  'target.alias': 256,
+  'target.typeURI': 256,
+  'target.resourceGroupId': 256,
+  'target.host.address': 256,
+  'observer.name': 128,
+  'reason.reasonType': 256,
+  'reason.reasonForFailure': 2048,
+  message: 4096,
+  logSourceCRN: 512,
+} as const;
+
+export interface EventWarning {
+  index: number;
+  field: string;
+  message: string;
+}
+
+export interface RecordResult {
+  events: EventRecord[];
+  /** Per input: true when stored now, false when it was already stored (a retry). */
+  created: boolean[];
+  warnings: EventWarning[];
+}
+
+/**
+ * Work that must happen in the transaction that stores new events (routing deliveries,
+ * the hash chain). Receives the events stored now, in order.
+ */
+export type IngestHook = (client: pg.PoolClient, stored: EventRecord[]) => Promise<void>;
+
+export interface EventsManagerDeps {
+  store: EventsStore;
+  catalog: CatalogManager;
+  log: Logger;
+  /** Exact totalCount up to this many events, an estimate beyond. */
+  countCap?: number;
+}
+
+export interface PageArgs {
+  filter?: EventFilter | null;
+  newestFirst: boolean;
+  first?: number | null;
+  after?: KeysetCursor | null;
+  last?: number | null;
+  before?: KeysetCursor | null;
+  columns: string[];
+}
+
+export interface EventPage {
+  events: EventRecord[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  filter: CheckedFilter;
+}
+
+export function createEventsManager({ store, catalog, log, countCap = 10_000 }: EventsManagerDeps) {
+  const hooks: IngestHook[] = [];
+
+  function checkString(issues: IssueList, field: string, value: string | null | undefined, index: number | undefined, max: number) {
+    if (value === null || value === undefined) return;
+    if (value.length === 0) issues.add(field, 'must not be empty (omit it instead)', index);
+    else if (value.length > max) issues.add(field, `must be at most ${max} characters`, index);
+    else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) issues.add(field, 'must not contain control characters', index);
+  }
+
+  function jsonValue(issues: IssueList, field: string, value: unknown, index: number | undefined): JsonValue | null {
+    if (value === null || value === undefined) return null;
+    const text = JSON.stringify(value);
+    if (Buffer.byteLength(text) > MAX_JSON_BYTES) issues.add(field, `must be at most ${MAX_JSON_BYTES / 1024} KiB as JSON`, index);
+    return value as JsonValue;
+  }
+
+  /** Checks one input and builds the event to store; problems go to `issues`. */
+  function normalise(input: EventInput, index: number | undefined, at: string, accountId: string, snapshot: CatalogSnapshot, now: Date, issues: IssueList, warnings: EventWarning[]): EventRecord | null {
+    const before = issues.size;
+    for (const [path, max] of Object.entries(LIMITS)) {
+      const value = path.split('.').reduce<any>((o, k) => (o === null || o === undefined ? undefined : o[k]), input);
+      checkString(issues, `${at}${path}`, value, index, max);
+    }
+    const resolved = snapshot.resolve(input.action);
+    if (!resolved) {
+      const hints = snapshot.closestNames(input.action);
+      issues.add(`${at}action`, `unknown action "${input.action}"${hints.length ? `; did you mean ${hints.map((h) => `"${h}"`).join(', ')}?` : ''}`, index, hints);
+    }
+    const time = input.eventTime instanceof Date ? input.eventTime.getTime() : Number.NaN;
+    if (!Number.isFinite(time)) issues.add(`${at}eventTime`, 'is required (an RFC 3339 date-time)', index);
+    else if (time > now.getTime() + MAX_FUTURE_MS) issues.add(`${at}eventTime`, 'is more than 5 minutes in the future', index);
+    else if (time < EARLIEST) issues.add(`${at}eventTime`, 'is before 1990', index);
+    if (!input.initiator?.id) issues.add(`${at}initiator.id`, 'is required (the IBM ID, service ID or profile ID that acted)', index);
+    if (!snapshot.locationCodes.has(input.location)) {
+      issues.add(`${at}location`, `unknown location "${input.location}"; use a known code or "${GLOBAL_LOCATION}"`, index);
+    } else if (resolved) {
+      const declared = resolved.action.service.locations;
+      if (declared.size && input.location !== GLOBAL_LOCATION && !declared.has(input.location)) {
+        issues.add(`${at}location`, `service "${resolved.action.service.prefix}" generates events only in ${[...declared].sort().join(', ')} (or ${GLOBAL_LOCATION})`, index);
+      }
+    }
+    const code = input.reason?.reasonCode;
+    if (code !== null && code !== undefined && (code < 100 || code > 599)) issues.add(`${at}reason.reasonCode`, 'must be an HTTP status code (100 to 599)', index);
+    if (resolved && input.target?.typeURI) {
+      const problem = typeUriProblem(input.target.typeURI, resolved.action.service.prefix, resolved.objectType);
+      if (problem) issues.add(`${at}target.typeURI`, problem, index);
+    }
+    const requestData = jsonValue(issues, `${at}requestData`, input.requestData, index);
+    const responseData = jsonValue(issues, `${at}responseData`, input.responseData, index);
+    if (issues.size > before || !resolved) return null;
+
+    const action = resolved.action;
+    if (action.deprecated) warnings.push({ index: index ?? 0, field: `${at}action`, message: `action "${action.name}" is deprecated` });
+    const failure = input.outcome === Outcome.FAILURE;
+    const described = action.description?.replace(/\.\s*$/, '') || input.action;
+    return {
+      accountId,
+      id: input.id ?? uuidv7(now.getTime()),
+      eventTime: new Date(time),
+      receivedAt: now,
+      actionId: action.id,
+      action: input.action,
+      templateValue: resolved.templateValue,
+      servicePrefix: action.service.prefix,
+      objectType: resolved.objectType,
+      verb: action.verb,
+      correlationId: input.correlationId ?? null,
+      dataEvent: input.dataEvent ?? false,
+      initiator: {
+        id: input.initiator.id ?? null,
+        name: input.initiator.name ?? null,
+        authnId: input.initiator.authnId ?? null,
+        authnName: input.initiator.authnName ?? null,
+        typeURI: input.initiator.typeURI ?? null,
+        credential: { type: input.initiator.credential?.type ?? null },
+        host: {
+          address: input.initiator.host?.address ?? null,
+          addressType: input.initiator.host?.addressType ?? null,
+          agent: input.initiator.host?.agent ?? null,
+        },
+      },
+      target: {
+        id: input.target?.id ?? null,
+        name: input.target?.name ?? null,
+        alias: input.target?.alias ?? null,
+        typeURI: input.target?.typeURI ?? null,
+        resourceGroupId: input.target?.resourceGroupId ?? null,
+        host: { address: input.target?.host?.address ?? null },
+      },
+      observer: { name: input.observer?.name ?? 'ActivityTracker' },
+      outcome: input.outcome,
+      reason: { reasonCode: code ?? null, reasonType: input.reason?.reasonType ?? null, reasonForFailure: input.reason?.reasonForFailure ?? null },
+      severity: input.severity ?? defaultSeverity(code, input.outcome),
+      location: input.location,
+      message: input.message ?? `${action.service.displayName}: ${described}${failure ? ' failure' : ''}`,
+      requestData,
+      responseData,
+      logSourceCRN: input.logSourceCRN ?? null,
+      saveServiceCopy: input.saveServiceCopy ?? false,
+    };
+  }
+
+  function countRows(events: EventRecord[], unitMs: number): CountRow[] {
+    const rows = new Map<string, CountRow>();
+    for (const e of events) {
+      const bucket = new Date(Math.floor(e.eventTime.getTime() / unitMs) * unitMs);
+      const key = `${e.accountId}\u0000${bucket.getTime()}\u0000${e.servicePrefix}\u0000${e.outcome}\u0000${e.severity}\u0000${e.location}\u0000${e.dataEvent}`;
+      const row = rows.get(key);
+      if (row) row.count++;
+      else rows.set(key, { accountId: e.accountId, bucket, servicePrefix: e.servicePrefix, outcome: e.outcome, severity: e.severity, location: e.location, dataEvent: e.dataEvent, count: 1 });
+    }
+    // One order for every writer, so concurrent batches never deadlock on the rollups.
+    return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  }
+
+  /** Records a batch: all or nothing; retries of stored events return the stored ones. */
+  async function record(accountId: string, inputs: EventInput[], batch: boolean): Promise<RecordResult> {
+    const issues = new IssueList();
+    if (inputs.length === 0) issues.add('inputs', 'must contain at least one event');
+    if (inputs.length > MAX_BATCH) issues.add('inputs', `must contain at most ${MAX_BATCH} events (got ${inputs.length})`);
+    issues.throwIfAny();
+    const now = new Date();
+    const snapshot = await catalog.snapshotKnowing(inputs.map((i) => i.action));
+    const warnings: EventWarning[] = [];
+    const events = inputs.map((input, i) => normalise(input, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings));
+    issues.throwIfAny();
+    const records = events as EventRecord[];
+    const hashes = records.map(contentHash);
+
+    // The same id twice in one batch: one event if the content is the same, else refused.
+    const firstIndex = new Map<string, number>();
+    const unique: number[] = [];
+    records.forEach((e, i) => {
+      const seen = firstIndex.get(e.id);
+      if (seen === undefined) {
+        firstIndex.set(e.id, i);
+        unique.push(i);
+      } else if (!hashes[seen]!.equals(hashes[i]!)) {
+        issues.add(`inputs[${i}].id`, `"${e.id}" appears twice in this batch with different content (also item ${seen})`, i);
+      }
+    });
+    issues.throwIfAny();
+
+    try {
+      return await store.transaction(async (client) => {
+        const toInsert = unique.map((i) => records[i]!);
+        const inserted = await store.insert(client, toInsert, unique.map((i) => hashes[i]!));
+        const stored = new Map<string, EventRecord>();
+        const missing = toInsert.filter((e) => !inserted.has(e.id)).map((e) => e.id);
+        if (missing.length) {
+          const existing = await store.findWithHashes(client, accountId, missing);
+          const conflicts: Array<{ index: number; field: string; reason: string }> = [];
+          for (const id of missing) {
+            const i = firstIndex.get(id)!;
+            const found = existing.get(id);
+            if (found && found.hash.equals(hashes[i]!)) stored.set(id, found.record);
+            else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
+          }
+          if (conflicts.length) {
+            throw new ConflictError(
+              conflicts.length === 1 ? `${batch ? `item ${conflicts[0]!.index}: ` : ''}${conflicts[0]!.reason}` : `${conflicts.length} events are already stored with other content; first: item ${conflicts[0]!.index}`,
+              { field: conflicts[0]!.field, issues: conflicts },
+            );
+          }
+        }
+        const created = toInsert.filter((e) => inserted.has(e.id));
+        if (created.length) {
+          await store.addCounts(client, countRows(created, 60_000), 'event_counts_minute');
+          await store.addCounts(client, countRows(created, 3_600_000), 'event_counts_hour');
+          for (const hook of hooks) await hook(client, created);
+        }
+        return {
+          events: records.map((e) => stored.get(e.id) ?? e),
+          created: records.map((e, i) => inserted.has(e.id) && firstIndex.get(e.id) === i),
+          warnings,
+        };
+      });
+    } catch (error) {
+      if (classifyDatabaseError(error)?.kind === 'foreign_key') {
+        throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
+      }
+      throw error;
+    }
+  }
+
+  async function check(filter: EventFilter | null | undefined, field = 'filter'): Promise<CheckedFilter> {
+    const names = [...(filter?.actions ?? [])];
+    return checkFilter(filter, names.length ? await catalog.snapshotKnowing(names) : await catalog.snapshot(), new Date(), field);
+  }
+
+  return {
+    /** Registers work to do in the transaction that stores new events. */
+    onStored(hook: IngestHook): void {
+      hooks.push(hook);
+    },
+
+    recordEvent(accountId: string, input: EventInput): Promise<RecordResult> {
+      return record(accountId, [input], false);
+    },
+
+    recordEvents(accountId: string, inputs: EventInput[]): Promise<RecordResult> {
+      return record(accountId, inputs, true);
+    },
+
+    checkFilter: check,
+
+    async getEvent(accountId: string, id: string, columns: string[]): Promise<EventRecord | null> {
+      return store.get(accountId, id, columns);
+    },
+
+    /** One page in (eventTime, id) order; page 10,000 costs what page 1 costs. */
+    async listEvents(accountId: string, args: PageArgs): Promise<EventPage> {
+      if (args.first !== null && args.first !== undefined && args.last !== null && args.last !== undefined) {
+        throw new UserInputError({ field: 'last', reason: 'cannot be combined with first' });
+      }
+      const backwards = args.last !== null && args.last !== undefined;
+      const size = backwards ? args.last! : (args.first ?? 50);
+      if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) throw new UserInputError({ field: backwards ? 'last' : 'first', reason: `must be between 1 and ${MAX_PAGE}` });
+      const filter = await check(args.filter);
+      const params = new SqlParams();
+      const where = filterSql(accountId, filter, params);
+      const rows = await store.page({
+        where,
+        params,
+        newestFirst: args.newestFirst,
+        after: backwards ? (args.before ?? null) : (args.after ?? null),
+        backwards,
+        limit: size + 1,
+        columns: args.columns,
+      });
+      const more = rows.length > size;
+      const events = rows.slice(0, size);
+      if (backwards) events.reverse();
+      return {
+        events,
+        hasNextPage: backwards ? !!args.before : more,
+        hasPreviousPage: backwards ? more : !!args.after,
+        filter,
+      };
+    },
+
+    /** Exact up to the cap, then exact from the rollups when they can tell, else estimated. */
+    async countEvents(accountId: string, filter: CheckedFilter): Promise<{ count: number; exact: boolean }> {
+      const params = new SqlParams();
+      const where = filterSql(accountId, filter, params);
+      const exact = await store.countUpTo(where, params, countCap);
+      if (exact !== null) return { count: exact, exact: true };
+      const built = buildStatsSql({ accountId, filter, groupBy: [], interval: 'DAY', top: 1, now: new Date() });
+      if (built.source === 'ROLLUPS') {
+        const rows = await store.statsQuery(built.text, built.params);
+        return { count: rows.filter((r) => r.kind === 'b').reduce((n, r) => n + Number(r.n), 0), exact: true };
+      }
+      const again = new SqlParams();
+      return { count: Math.max(countCap + 1, await store.estimate(filterSql(accountId, filter, again), again)), exact: false };
+    },
+
+    async eventStats(accountId: string, args: { filter?: EventFilter | null; groupBy: StatsDimension[]; interval: StatsInterval; top?: number | null }): Promise<StatsResult> {
+      const top = args.top ?? 10;
+      if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new UserInputError({ field: 'top', reason: `must be between 1 and ${MAX_TOP}` });
+      if (new Set(args.groupBy).size !== args.groupBy.length) throw new UserInputError({ field: 'groupBy', reason: 'must not repeat a dimension' });
+      const filter = await check(args.filter);
+      const request = { accountId, filter, groupBy: args.groupBy, interval: args.interval, top, now: new Date() };
+      const built = buildStatsSql(request);
+      return assembleStats(request, await store.statsQuery(built.text, built.params), built);
+    },
+
+    /** Streams matching events oldest first; returns how many. */
+    async exportEvents(accountId: string, filter: EventFilter | null, onEvent: (e: EventRecord) => Promise<void> | void): Promise<number> {
+      const checked = await check(filter);
+      const params = new SqlParams();
+      return store.stream(filterSql(accountId, checked, params), params, onEvent);
+    },
+
+    log,
+  };
+}
+
+/**
+ * target.typeURI is `serviceName/objectType[/attribute]`: it must start with the action's
+ * service and object type (`cloud-object-storage/object/multipart` for object type
+ * `object-multipart`: a `/` in the URI may stand for a `-` of the object type).
+ */
+export function typeUriProblem(typeUri: string, service: string, objectType: string): string | null {
+  for (const form of new Set([service, service.replace(/\./g, '/')])) {
+    if (!typeUri.startsWith(`${form}/`)) continue;
+    const rest = typeUri.slice(form.length + 1);
+    const dashed = rest.replace(/\//g, '-');
+    if (rest === objectType || rest.startsWith(`${objectType}/`) || dashed === objectType || dashed.startsWith(`${objectType}-`)) return null;
+  }
+  return `must start with "${service}/${objectType}" (the action's service and object type)`;
+}
+
+export type EventsManager = ReturnType<typeof createEventsManager>;

@@ -1,0 +1,289 @@
+// SQL for events, through the gateway's `pg` pool: the ingest batch, keyset pages, counts,
+// stats and streaming. Prisma cannot express these efficiently (bulk insert from arrays,
+// row-value keyset conditions, rollup upserts, cursors), so they are written by hand, with
+// bound parameters only.
+import type pg from 'pg';
+import QueryStream from 'pg-query-stream';
+import type { EventRecord } from './event.model.js';
+import { SqlParams } from './event-filter.js';
+
+/** The columns of `events`, in insert order, with their array cast for unnest(). */
+const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord, hash: Buffer) => unknown]> = [
+  ['account_id', 'text[]', (e) => e.accountId],
+  ['id', 'text[]', (e) => e.id],
+  ['event_time', 'timestamptz[]', (e) => e.eventTime],
+  ['received_at', 'timestamptz[]', (e) => e.receivedAt],
+  ['action_id', 'int[]', (e) => e.actionId],
+  ['action', 'text[]', (e) => e.action],
+  ['template_value', 'text[]', (e) => e.templateValue],
+  ['service_prefix', 'text[]', (e) => e.servicePrefix],
+  ['object_type', 'text[]', (e) => e.objectType],
+  ['verb', 'text[]', (e) => e.verb],
+  ['correlation_id', 'text[]', (e) => e.correlationId],
+  ['data_event', 'bool[]', (e) => e.dataEvent],
+  ['initiator_id', 'text[]', (e) => e.initiator.id],
+  ['initiator_name', 'text[]', (e) => e.initiator.name],
+  ['initiator_authn_id', 'text[]', (e) => e.initiator.authnId],
+  ['initiator_authn_name', 'text[]', (e) => e.initiator.authnName],
+  ['initiator_type_uri', '"InitiatorType"[]', (e) => e.initiator.typeURI],
+  ['credential_type', '"CredentialType"[]', (e) => e.initiator.credential.type],
+  ['host_address', 'text[]', (e) => e.initiator.host.address],
+  ['address_type', '"AddressType"[]', (e) => e.initiator.host.addressType],
+  ['agent', 'text[]', (e) => e.initiator.host.agent],
+  ['target_id', 'text[]', (e) => e.target.id],
+  ['target_name', 'text[]', (e) => e.target.name],
+  ['target_alias', 'text[]', (e) => e.target.alias],
+  ['target_type_uri', 'text[]', (e) => e.target.typeURI],
+  ['target_resource_group_id', 'text[]', (e) => e.target.resourceGroupId],
+  ['target_host_address', 'text[]', (e) => e.target.host.address],
+  ['observer_name', 'text[]', (e) => e.observer.name],
+  ['outcome', '"Outcome"[]', (e) => e.outcome],
+  ['reason_code', 'int[]', (e) => e.reason.reasonCode],
+  ['reason_type', 'text[]', (e) => e.reason.reasonType],
+  ['reason_for_failure', 'text[]', (e) => e.reason.reasonForFailure],
+  ['severity', '"Severity"[]', (e) => e.severity],
+  ['location', 'text[]', (e) => e.location],
+  ['message', 'text[]', (e) => e.message],
+  ['request_data', 'jsonb[]', (e) => (e.requestData === null ? null : JSON.stringify(e.requestData))],
+  ['response_data', 'jsonb[]', (e) => (e.responseData === null ? null : JSON.stringify(e.responseData))],
+  ['log_source_crn', 'text[]', (e) => e.logSourceCRN],
+  ['save_service_copy', 'bool[]', (e) => e.saveServiceCopy],
+  ['content_hash', 'bytea[]', (_e, hash) => hash],
+];
+
+const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
+  ON CONFLICT (account_id, id) DO NOTHING
+  RETURNING id`;
+
+/** Fields of the GraphQL Event type and the columns each needs. */
+export const FIELD_COLUMNS: Record<string, string[]> = {
+  id: ['id'],
+  eventTime: ['event_time'],
+  receivedAt: ['received_at'],
+  action: ['action_id', 'action', 'template_value'],
+  actionName: ['action'],
+  templateValue: ['template_value'],
+  service: ['action_id', 'service_prefix'],
+  objectType: ['object_type'],
+  verb: ['verb'],
+  correlationId: ['correlation_id'],
+  dataEvent: ['data_event'],
+  initiator: ['initiator_id', 'initiator_name', 'initiator_authn_id', 'initiator_authn_name', 'initiator_type_uri', 'credential_type', 'host_address', 'address_type', 'agent'],
+  target: ['target_id', 'target_name', 'target_alias', 'target_type_uri', 'target_resource_group_id', 'target_host_address'],
+  observer: ['observer_name'],
+  outcome: ['outcome'],
+  reason: ['reason_code', 'reason_type', 'reason_for_failure'],
+  severity: ['severity'],
+  location: ['location'],
+  message: ['message'],
+  requestData: ['request_data'],
+  responseData: ['response_data'],
+  logSourceCRN: ['log_source_crn'],
+  saveServiceCopy: ['save_service_copy'],
+};
+
+export const ALL_COLUMNS = [...new Set(['account_id', 'action_id', ...Object.values(FIELD_COLUMNS).flat()])];
+
+/** Builds a (possibly partial) record from a row; only the selected columns are read. */
+export function rowToRecord(r: Record<string, any>): EventRecord {
+  return {
+    accountId: r.account_id,
+    id: r.id,
+    eventTime: r.event_time_ms !== undefined ? new Date(r.event_time_ms) : r.event_time,
+    receivedAt: r.received_at_ms !== undefined ? new Date(r.received_at_ms) : r.received_at,
+    actionId: r.action_id,
+    action: r.action,
+    templateValue: r.template_value ?? null,
+    servicePrefix: r.service_prefix,
+    objectType: r.object_type,
+    verb: r.verb,
+    correlationId: r.correlation_id ?? null,
+    dataEvent: r.data_event,
+    initiator: {
+      id: r.initiator_id ?? null,
+      name: r.initiator_name ?? null,
+      authnId: r.initiator_authn_id ?? null,
+      authnName: r.initiator_authn_name ?? null,
+      typeURI: r.initiator_type_uri ?? null,
+      credential: { type: r.credential_type ?? null },
+      host: { address: r.host_address ?? null, addressType: r.address_type ?? null, agent: r.agent ?? null },
+    },
+    target: {
+      id: r.target_id ?? null,
+      name: r.target_name ?? null,
+      alias: r.target_alias ?? null,
+      typeURI: r.target_type_uri ?? null,
+      resourceGroupId: r.target_resource_group_id ?? null,
+      host: { address: r.target_host_address ?? null },
+    },
+    observer: { name: r.observer_name },
+    outcome: r.outcome,
+    reason: { reasonCode: r.reason_code ?? null, reasonType: r.reason_type ?? null, reasonForFailure: r.reason_for_failure ?? null },
+    severity: r.severity,
+    location: r.location,
+    message: r.message,
+    requestData: r.request_data ?? null,
+    responseData: r.response_data ?? null,
+    logSourceCRN: r.log_source_crn ?? null,
+    saveServiceCopy: r.save_service_copy,
+  };
+}
+
+/**
+ * The select list for `columns`. Times come as epoch milliseconds: turning a number into a
+ * Date costs far less than parsing PostgreSQL's text timestamps on every row.
+ */
+function selectList(columns: string[]): string {
+  return columns
+    .map((c) => (c === 'event_time' || c === 'received_at' ? `(extract(epoch from e.${c}) * 1000)::float8 AS ${c}_ms` : `e.${c}`))
+    .join(', ');
+}
+
+export interface KeysetCursor {
+  eventTime: Date;
+  id: string;
+}
+
+export interface PageQuery {
+  where: string;
+  params: SqlParams;
+  /** Newest first (the default) or oldest first. */
+  newestFirst: boolean;
+  /** Rows strictly beyond this cursor in the direction of reading. */
+  after: KeysetCursor | null;
+  /** Read backwards from the end (Relay `last`/`before`). */
+  backwards: boolean;
+  limit: number;
+  columns: string[];
+}
+
+export interface CountRow {
+  accountId: string;
+  bucket: Date;
+  servicePrefix: string;
+  outcome: string;
+  severity: string;
+  location: string;
+  dataEvent: boolean;
+  count: number;
+}
+
+export function createEventsStore(pool: pg.Pool) {
+  return {
+    pool,
+
+    /** Runs `fn` in a transaction on one connection. */
+    async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    /** Inserts the events that are not stored yet; returns the ids actually inserted. */
+    async insert(client: pg.PoolClient, events: EventRecord[], hashes: Buffer[]): Promise<Set<string>> {
+      const params = INSERT_COLUMNS.map(([, , value]) => events.map((e, i) => value(e, hashes[i]!)));
+      const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: params });
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /** Stored events with these ids, with their content hash. */
+    async findWithHashes(client: pg.PoolClient | pg.Pool, accountId: string, ids: string[]): Promise<Map<string, { record: EventRecord; hash: Buffer }>> {
+      const { rows } = await client.query(`SELECT ${ALL_COLUMNS.join(', ')}, content_hash FROM events WHERE account_id = $1 AND id = ANY($2::text[])`, [accountId, ids]);
+      return new Map(rows.map((r) => [r.id as string, { record: rowToRecord(r), hash: r.content_hash as Buffer }]));
+    },
+
+    /** Adds the counts of newly stored events to the minute and hour rollups. */
+    async addCounts(client: pg.PoolClient, rows: CountRow[], table: 'event_counts_minute' | 'event_counts_hour'): Promise<void> {
+      if (!rows.length) return;
+      await client.query(
+        `INSERT INTO ${table} AS c (account_id, bucket, service_prefix, outcome, severity, location, data_event, count)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::"Outcome"[], $5::"Severity"[], $6::text[], $7::bool[], $8::bigint[])
+         ON CONFLICT (account_id, bucket, service_prefix, outcome, severity, location, data_event)
+         DO UPDATE SET count = c.count + EXCLUDED.count`,
+        [
+          rows.map((r) => r.accountId),
+          rows.map((r) => r.bucket),
+          rows.map((r) => r.servicePrefix),
+          rows.map((r) => r.outcome),
+          rows.map((r) => r.severity),
+          rows.map((r) => r.location),
+          rows.map((r) => r.dataEvent),
+          rows.map((r) => r.count),
+        ],
+      );
+    },
+
+    async page(q: PageQuery): Promise<EventRecord[]> {
+      // Reading backwards flips the order; the caller restores it.
+      const descending = q.newestFirst !== q.backwards;
+      const conditions = [q.where];
+      if (q.after) {
+        const t = q.params.add(q.after.eventTime);
+        const id = q.params.add(q.after.id);
+        conditions.push(`(e.event_time, e.id) ${descending ? '<' : '>'} (${t}, ${id})`);
+      }
+      const dir = descending ? 'DESC' : 'ASC';
+      const { rows } = await pool.query({
+        text: `SELECT ${selectList(q.columns)} FROM events e WHERE ${conditions.join(' AND ')}
+               ORDER BY e.event_time ${dir}, e.id ${dir} LIMIT ${q.params.add(q.limit, '::int')}`,
+        values: q.params.values,
+      });
+      return rows.map(rowToRecord);
+    },
+
+    async get(accountId: string, id: string, columns: string[]): Promise<EventRecord | null> {
+      const { rows } = await pool.query(`SELECT ${selectList(columns)} FROM events e WHERE e.account_id = $1 AND e.id = $2`, [accountId, id]);
+      return rows[0] ? rowToRecord(rows[0]) : null;
+    },
+
+    /** Exact count up to `cap`; null beyond it. */
+    async countUpTo(where: string, params: SqlParams, cap: number): Promise<number | null> {
+      const { rows } = await pool.query({
+        text: `SELECT count(*)::int AS n FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${params.add(cap + 1, '::int')}) x`,
+        values: params.values,
+      });
+      const n = rows[0].n as number;
+      return n > cap ? null : n;
+    },
+
+    /** The planner's estimate of the matching rows. */
+    async estimate(where: string, params: SqlParams): Promise<number> {
+      const { rows } = await pool.query({ text: `EXPLAIN (FORMAT JSON) SELECT 1 FROM events e WHERE ${where}`, values: params.values });
+      const plan = rows[0]['QUERY PLAN'];
+      return Math.round((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan['Plan Rows']);
+    },
+
+    /** Runs a statement the stats planner built. */
+    async statsQuery(text: string, params: SqlParams): Promise<Array<Record<string, any>>> {
+      return (await pool.query({ text, values: params.values })).rows;
+    },
+
+    /** Streams matching events in time order with constant memory. */
+    async stream(where: string, params: SqlParams, onRow: (record: EventRecord) => Promise<void> | void): Promise<number> {
+      const client = await pool.connect();
+      let count = 0;
+      try {
+        const stream = client.query(new QueryStream(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')} FROM events e WHERE ${where} ORDER BY e.event_time, e.id`, params.values, { batchSize: 500 }));
+        for await (const row of stream) {
+          await onRow(rowToRecord(row as Record<string, unknown>));
+          count++;
+        }
+        return count;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+export type EventsStore = ReturnType<typeof createEventsStore>;

@@ -1,0 +1,199 @@
+// Event counts per group and time bucket. When the grouping and the filter use only the
+// rollup dimensions (service, outcome, severity, location, data event), the counts come
+// from the rollups maintained at ingest: the range is cut into whole hours (hour rollup),
+// whole minutes at its edges (minute rollup) and the seconds beyond (events), so the result
+// is exact for any range. Anything else is a GROUP BY over the events.
+import { UserInputError } from '../errors/errors.js';
+import type { CheckedCondition, CheckedFilter } from './event-filter.js';
+import { SqlParams, filterSql } from './event-filter.js';
+
+export type StatsDimension = 'SERVICE' | 'ACTION' | 'OUTCOME' | 'SEVERITY' | 'LOCATION' | 'INITIATOR' | 'TARGET_TYPE';
+export type StatsInterval = 'MINUTE' | 'HOUR' | 'DAY';
+
+const UNIT_MS: Record<StatsInterval, number> = { MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+const UNIT_NAME: Record<StatsInterval, string> = { MINUTE: 'minute', HOUR: 'hour', DAY: 'day' };
+export const MAX_BUCKETS = 10_000;
+export const MAX_TOP = 100;
+
+const EVENT_EXPR: Record<StatsDimension, string> = {
+  SERVICE: 'e.service_prefix',
+  ACTION: 'e.action',
+  OUTCOME: 'e.outcome::text',
+  SEVERITY: 'e.severity::text',
+  LOCATION: 'e.location',
+  INITIATOR: 'e.initiator_id',
+  TARGET_TYPE: 'e.target_type_uri',
+};
+const ROLLUP_EXPR: Partial<Record<StatsDimension, string>> = {
+  SERVICE: 'c.service_prefix',
+  OUTCOME: 'c.outcome::text',
+  SEVERITY: 'c.severity::text',
+  LOCATION: 'c.location',
+};
+
+export interface StatsRequest {
+  accountId: string;
+  filter: CheckedFilter;
+  groupBy: StatsDimension[];
+  interval: StatsInterval;
+  top: number;
+  /** Upper end of the range when the filter has none. */
+  now: Date;
+}
+
+export interface StatsBucket {
+  start: Date;
+  count: number;
+}
+
+export interface StatsGroup {
+  key: Partial<Record<StatsDimension, string | null>>;
+  count: number;
+  buckets: StatsBucket[];
+}
+
+export interface StatsResult {
+  from: Date;
+  to: Date;
+  interval: StatsInterval;
+  groupBy: StatsDimension[];
+  total: number;
+  buckets: StatsBucket[];
+  groups: StatsGroup[];
+  groupCount: number;
+  otherCount: number;
+  source: 'ROLLUPS' | 'EVENTS';
+}
+
+/** The rollups can answer when only their dimensions are grouped on and filtered by. */
+export function rollupEligible(c: CheckedCondition, groupBy: StatsDimension[]): boolean {
+  if (!groupBy.every((d) => ROLLUP_EXPR[d])) return false;
+  const s = c.source;
+  const used = Object.entries(s).filter(([, v]) => v !== null && v !== undefined).map(([k]) => k);
+  const allowed = new Set(['services', 'outcomes', 'minSeverity', 'locations', 'dataEvent', 'from', 'to']);
+  return used.every((k) => allowed.has(k)) && !c.anyOf && !c.not;
+}
+
+function rollupConditionSql(c: CheckedCondition, p: SqlParams): string {
+  const s = c.source;
+  const parts: string[] = [];
+  if (s.services?.length) parts.push(`c.service_prefix = ANY(${p.add(s.services, '::text[]')})`);
+  if (s.outcomes?.length) parts.push(`c.outcome = ANY(${p.add(s.outcomes, '::"Outcome"[]')})`);
+  if (s.minSeverity) parts.push(`c.severity >= ${p.add(s.minSeverity, '::"Severity"')}`);
+  if (s.locations?.length) parts.push(`c.location = ANY(${p.add(s.locations, '::text[]')})`);
+  if (s.dataEvent !== null && s.dataEvent !== undefined) parts.push(`c.data_event = ${p.add(s.dataEvent)}`);
+  return parts.length ? ` AND ${parts.join(' AND ')}` : '';
+}
+
+const floorTo = (d: Date, unit: number) => new Date(Math.floor(d.getTime() / unit) * unit);
+const ceilTo = (d: Date, unit: number) => new Date(Math.ceil(d.getTime() / unit) * unit);
+
+interface Segment {
+  source: 'events' | 'event_counts_minute' | 'event_counts_hour';
+  from: Date;
+  to: Date;
+}
+
+/** Cuts [from, to) into raw seconds, whole minutes and whole hours. */
+export function segmentsFor(from: Date, to: Date, interval: StatsInterval): Segment[] {
+  const minute = UNIT_MS.MINUTE;
+  const hour = UNIT_MS.HOUR;
+  const m1 = ceilTo(from, minute);
+  const m2 = floorTo(to, minute);
+  if (m1 >= m2) return [{ source: 'events', from, to }];
+  const out: Segment[] = [];
+  const push = (source: Segment['source'], a: Date, b: Date) => {
+    if (a < b) out.push({ source, from: a, to: b });
+  };
+  push('events', from, m1);
+  const h1 = ceilTo(m1, hour);
+  const h2 = floorTo(m2, hour);
+  if (interval !== 'MINUTE' && h1 < h2) {
+    push('event_counts_minute', m1, h1);
+    push('event_counts_hour', h1, h2);
+    push('event_counts_minute', h2, m2);
+  } else push('event_counts_minute', m1, m2);
+  push('events', m2, to);
+  return out;
+}
+
+export function buildStatsSql(r: StatsRequest): { text: string; params: SqlParams; source: StatsResult['source']; from: Date; to: Date } {
+  const from = r.filter.from;
+  const to = r.filter.to ?? new Date(r.now.getTime() + 5 * 60_000);
+  const buckets = Math.ceil((to.getTime() - floorTo(from, UNIT_MS[r.interval]).getTime()) / UNIT_MS[r.interval]);
+  if (buckets > MAX_BUCKETS) {
+    throw new UserInputError({ field: 'interval', reason: `gives ${buckets} buckets over this range (at most ${MAX_BUCKETS}); use a coarser interval or a shorter range` });
+  }
+  const p = new SqlParams();
+  const unit = p.add(UNIT_NAME[r.interval]);
+  const keys = r.groupBy.map((_, i) => `k${i}`);
+  const useRollups = rollupEligible(r.filter, r.groupBy);
+  const selects: string[] = [];
+  const eventsSelect = (a: Date, b: Date) => {
+    const where = filterSql(r.accountId, { ...r.filter, from: a, to: b }, p);
+    const dims = r.groupBy.map((d, i) => `${EVENT_EXPR[d]} AS k${i}`);
+    return `SELECT date_trunc(${unit}, e.event_time, 'UTC') AS bucket${dims.map((x) => `, ${x}`).join('')}, count(*)::bigint AS n
+              FROM events e WHERE ${where} GROUP BY ${['1', ...keys.map((_, i) => String(i + 2))].join(', ')}`;
+  };
+  if (!useRollups) selects.push(eventsSelect(from, to));
+  else {
+    for (const seg of segmentsFor(from, to, r.interval)) {
+      if (seg.source === 'events') selects.push(eventsSelect(seg.from, seg.to));
+      else {
+        const dims = r.groupBy.map((d, i) => `${ROLLUP_EXPR[d]} AS k${i}`);
+        selects.push(`SELECT date_trunc(${unit}, c.bucket, 'UTC') AS bucket${dims.map((x) => `, ${x}`).join('')}, sum(c.count)::bigint AS n
+                        FROM ${seg.source} c
+                       WHERE c.account_id = ${p.add(r.accountId)} AND c.bucket >= ${p.add(seg.from)} AND c.bucket < ${p.add(seg.to)}${rollupConditionSql(r.filter, p)}
+                       GROUP BY ${['1', ...keys.map((_, i) => String(i + 2))].join(', ')}`);
+      }
+    }
+  }
+  const keyList = keys.map((k) => `, ${k}`).join('');
+  const joinOn = keys.length ? keys.map((k) => `g.${k} IS NOT DISTINCT FROM t.${k}`).join(' AND ') : 'TRUE';
+  const nulls = keys.map(() => ', NULL').join('');
+  const text = `WITH g AS (
+      SELECT bucket${keyList}, sum(n)::bigint AS n FROM (${selects.join('\nUNION ALL\n')}) s GROUP BY bucket${keyList}),
+    t AS (SELECT ${keys.length ? keys.join(', ') : '1 AS one'}, sum(n) AS total FROM g ${keys.length ? `GROUP BY ${keys.join(', ')}` : ''}
+          ORDER BY total DESC${keyList} LIMIT ${p.add(r.top, '::int')})
+    SELECT 'g' AS kind, g.bucket${keys.map((k) => `, g.${k}`).join('')}, g.n FROM g JOIN t ON ${joinOn}
+    UNION ALL SELECT 'b', bucket${nulls}, sum(n)::bigint FROM g GROUP BY bucket
+    UNION ALL SELECT 'c', NULL${nulls}, count(*)::bigint FROM (SELECT 1 FROM g ${keys.length ? `GROUP BY ${keys.join(', ')}` : ''}) z`;
+  return { text, params: p, source: useRollups ? 'ROLLUPS' : 'EVENTS', from, to };
+}
+
+/** Turns the statement's rows into buckets, top groups and totals. */
+export function assembleStats(r: StatsRequest, rows: Array<Record<string, any>>, built: ReturnType<typeof buildStatsSql>): StatsResult {
+  const buckets: StatsBucket[] = [];
+  const groups = new Map<string, StatsGroup>();
+  let groupCount = 0;
+  for (const row of rows) {
+    const count = Number(row.n);
+    if (row.kind === 'b') buckets.push({ start: row.bucket, count });
+    else if (row.kind === 'c') groupCount = count;
+    else {
+      const key = Object.fromEntries(r.groupBy.map((d, i) => [d, row[`k${i}`] ?? null])) as StatsGroup['key'];
+      const id = JSON.stringify(r.groupBy.map((_, i) => row[`k${i}`]));
+      const group = groups.get(id) ?? { key, count: 0, buckets: [] };
+      group.count += count;
+      group.buckets.push({ start: row.bucket, count });
+      groups.set(id, group);
+    }
+  }
+  const byTime = (a: StatsBucket, b: StatsBucket) => a.start.getTime() - b.start.getTime();
+  buckets.sort(byTime);
+  const top = [...groups.values()].sort((a, b) => b.count - a.count || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+  top.forEach((g) => g.buckets.sort(byTime));
+  const total = buckets.reduce((n, b) => n + b.count, 0);
+  return {
+    from: built.from,
+    to: built.to,
+    interval: r.interval,
+    groupBy: r.groupBy,
+    total,
+    buckets,
+    groups: top,
+    groupCount: r.groupBy.length ? groupCount : total > 0 ? 1 : 0,
+    otherCount: total - top.reduce((n, g) => n + g.count, 0),
+    source: built.source,
+  };
+}

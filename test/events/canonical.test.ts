@@ -1,0 +1,62 @@
+// The hand-written canonical serialisation of events must equal the generic one.
+import { describe, expect, it } from 'vitest';
+import { canonicalEvent, canonicalJson, contentHash, eventContent } from '../../src/events/canonical.js';
+import type { EventRecord } from '../../src/events/event.model.js';
+import { prng } from '../../src/events/generator.js';
+import { AddressType, CredentialType, InitiatorType, Outcome, Severity } from '../../src/events/event.enums.js';
+
+function randomEvent(random: () => number, n: number): EventRecord {
+  const maybe = <T>(v: T): T | null => (random() < 0.3 ? null : v);
+  const text = () => ['plain', 'quote " and \\ backslash', 'ünïcødé ✓', 'line\nbreak', '', 'tab\there'][Math.floor(random() * 6)]!;
+  return {
+    accountId: 'acct',
+    id: `e-${n}`,
+    eventTime: new Date(1_700_000_000_000 + Math.floor(random() * 1e9)),
+    receivedAt: new Date(),
+    actionId: 7,
+    action: 'svc.thing.create',
+    templateValue: maybe('wml_model'),
+    servicePrefix: 'svc',
+    objectType: 'thing',
+    verb: 'create',
+    correlationId: maybe(`c-${n}`),
+    dataEvent: random() < 0.5,
+    initiator: {
+      id: maybe(`IBMid-${n}`),
+      name: maybe(text()),
+      authnId: maybe(text()),
+      authnName: maybe(text()),
+      typeURI: maybe(InitiatorType.SERVICE_ID),
+      credential: { type: maybe(CredentialType.PUBLIC_ACCESS) },
+      host: { address: maybe('10.0.0.1'), addressType: maybe(AddressType.IPV6), agent: maybe(text()) },
+    },
+    target: { id: maybe('crn:v1:x'), name: maybe(text()), alias: maybe(text()), typeURI: maybe('svc/thing'), resourceGroupId: maybe('rg'), host: { address: maybe('h') } },
+    observer: { name: 'ActivityTracker' },
+    outcome: random() < 0.5 ? Outcome.SUCCESS : Outcome.FAILURE,
+    reason: { reasonCode: maybe(Math.floor(random() * 500) + 100), reasonType: maybe(text()), reasonForFailure: maybe(text()) },
+    severity: Severity.WARNING,
+    location: 'us-south',
+    message: text(),
+    requestData: maybe({ z: 1, a: [3, { y: null, b: 'x' }], m: { k: true, c: 1.5 } }),
+    responseData: maybe([{ b: 2, a: 1 }]),
+    logSourceCRN: maybe('crn:v1:log'),
+    saveServiceCopy: random() < 0.5,
+  };
+}
+
+describe('canonical serialisation', () => {
+  it('the fast path equals the generic walk for any event', () => {
+    const random = prng(3);
+    for (let n = 0; n < 500; n++) {
+      const e = randomEvent(random, n);
+      expect(canonicalEvent(e)).toBe(canonicalJson(eventContent(e)));
+    }
+  });
+
+  it('sorts keys at every level, and the hash ignores what the gateway adds', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+    const e = randomEvent(prng(9), 1);
+    expect(contentHash({ ...e, receivedAt: new Date(0), accountId: 'other' })).toEqual(contentHash(e));
+    expect(contentHash({ ...e, message: `${e.message}!` })).not.toEqual(contentHash(e));
+  });
+});

@@ -1,0 +1,199 @@
+// Recording events over GraphQL: every rule has a failing case that writes nothing, retries
+// are idempotent, a batch is all or nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway('events_ingest');
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+const RECORD = `mutation($input: EventInput!) { recordEvent(input: $input) {
+  created warnings { index field message }
+  event { id actionName templateValue objectType verb severity message location outcome observer { name }
+          action { name templateVariable service { prefix } } service { prefix displayName }
+          reason { reasonCode } target { typeURI } initiator { id typeURI credential { type } host { address addressType } } } } }`;
+const RECORD_MANY = 'mutation($inputs: [EventInput!]!) { recordEvents(inputs: $inputs) { createdCount duplicateCount warnings { index message } events { id severity } } }';
+
+let seq = 0;
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+function event(overrides: Record<string, unknown> = {}) {
+  return {
+    id: `ingest-${++seq}`,
+    action: 'audit-log.vsi.reboot',
+    eventTime: minutesAgo(1),
+    initiator: { id: 'IBMid-100', name: 'ana@example.com', typeURI: 'USER', credential: { type: 'TOKEN' } },
+    outcome: 'SUCCESS',
+    reason: { reasonCode: 200 },
+    location: 'us-south',
+    ...overrides,
+  };
+}
+
+async function stored() {
+  const { rows } = await gw.gateway.db.pool.query(
+    `SELECT (SELECT count(*) FROM events)::int AS events,
+            (SELECT coalesce(sum(count), 0) FROM event_counts_minute)::int AS minute,
+            (SELECT coalesce(sum(count), 0) FROM event_counts_hour)::int AS hour`,
+  );
+  return rows[0] as { events: number; minute: number; hour: number };
+}
+
+/** Sends a request that must be refused and checks that nothing was written. */
+async function refused(query: string, variables: Record<string, unknown>, code = 'BAD_USER_INPUT') {
+  const before = await stored();
+  const res = await gw.gql(query, variables);
+  expect(res.body.errors?.[0]?.extensions?.code, JSON.stringify(res.body)).toBe(code);
+  expect(await stored()).toEqual(before);
+  return res.body.errors![0]!;
+}
+
+describe('recordEvent', () => {
+  it('stores a valid event with the defaults filled in, and counts it in the rollups', async () => {
+    const before = await stored();
+    const res = await gw.gql(RECORD, { input: event({ id: 'first', reason: { reasonCode: 403 }, outcome: 'FAILURE' }) });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.recordEvent).toMatchObject({
+      created: true,
+      warnings: [],
+      event: {
+        id: 'first',
+        actionName: 'audit-log.vsi.reboot',
+        templateValue: null,
+        objectType: 'vsi',
+        verb: 'reboot',
+        severity: 'CRITICAL',
+        message: 'Classic Virtual Server Instances: An event is generated when an initiator reboots an instance failure',
+        observer: { name: 'ActivityTracker' },
+        action: { name: 'audit-log.vsi.reboot', service: { prefix: 'audit-log' } },
+        service: { prefix: 'audit-log', displayName: 'Classic Virtual Server Instances' },
+      },
+    });
+    expect(await stored()).toEqual({ events: before.events + 1, minute: before.minute + 1, hour: before.hour + 1 });
+  });
+
+  it('stores a concrete name of a template action with the template and the value', async () => {
+    const res = await gw.gql(RECORD, { input: event({ action: 'pm-20.wml_pipeline.delete', target: { typeURI: 'pm-20/wml_pipeline' } }) });
+    expect(res.body.data!.recordEvent.event).toMatchObject({
+      actionName: 'pm-20.wml_pipeline.delete',
+      templateValue: 'wml_pipeline',
+      objectType: 'wml_pipeline',
+      verb: 'delete',
+      action: { name: 'pm-20.<asset_type>.delete', templateVariable: 'asset_type' },
+    });
+  });
+
+  it.each([
+    [{ reason: { reasonCode: 409 }, outcome: 'FAILURE' }, 'WARNING'],
+    [{ reason: { reasonCode: 503 }, outcome: 'FAILURE' }, 'CRITICAL'],
+    [{ reason: null, outcome: 'FAILURE' }, 'WARNING'],
+    [{ reason: { reasonCode: 201 } }, 'NORMAL'],
+    [{ reason: { reasonCode: 401 }, outcome: 'FAILURE', severity: 'NORMAL' }, 'NORMAL'],
+  ])('derives the severity from %o when none is given: %s', async (overrides, severity) => {
+    const res = await gw.gql(RECORD, { input: event(overrides) });
+    expect(res.body.data!.recordEvent.event.severity).toBe(severity);
+  });
+
+  it('accepts a deprecated action with a warning', async () => {
+    await gw.gql('mutation { deprecateAction(input: { name: "audit-log.vsi.pause" }) { action { deprecated } } }');
+    const res = await gw.gql(RECORD, { input: event({ action: 'audit-log.vsi.pause' }) });
+    expect(res.body.data!.recordEvent).toMatchObject({ created: true, warnings: [{ index: 0, field: 'input.action', message: 'action "audit-log.vsi.pause" is deprecated' }] });
+  });
+
+  it('accepts a service\'s declared location or global, and a target type with / for -', async () => {
+    for (const location of ['eu-de', 'global']) {
+      const res = await gw.gql(RECORD, { input: event({ action: 'speech-to-text.custom-language-model.create', location, target: { typeURI: 'speech-to-text/custom/language/model' } }) });
+      expect(res.body.errors).toBeUndefined();
+    }
+  });
+
+  it('returns the stored event for a retry and refuses the same id with other content', async () => {
+    const input = event({ id: 'retry-me', eventTime: minutesAgo(2) });
+    const first = await gw.gql(RECORD, { input });
+    const again = await gw.gql(RECORD, { input });
+    expect(first.body.data!.recordEvent.created).toBe(true);
+    expect(again.body.data!.recordEvent).toMatchObject({ created: false, event: { id: 'retry-me' } });
+    const error = await refused(RECORD, { input: { ...input, outcome: 'FAILURE' } }, 'CONFLICT');
+    expect(error.message).toBe('event "retry-me" is already stored with other content; events are immutable');
+  });
+
+  it.each([
+    ['an unknown action, with the closest names', { action: 'pm-20.wml_modl.list' }, 'input.action', /unknown action "pm-20\.wml_modl\.list"; did you mean "pm-20\.wml_model\.list"/],
+    ['a template value the template does not list', { action: 'pm-20.wml_nothing.list' }, 'input.action', /unknown action/],
+    ['an unknown location', { location: 'mars-1' }, 'input.location', /unknown location "mars-1"/],
+    ['a location where the service does not generate events', { action: 'speech-to-text.custom-language-model.create', location: 'us-south' }, 'input.location', /generates events only in eu-de \(or global\)/],
+    ['a target type of another service or object type', { target: { typeURI: 'audit-log/volume' } }, 'input.target.typeURI', /must start with "audit-log\/vsi"/],
+    ['a time more than 5 minutes ahead', { eventTime: new Date(Date.now() + 6 * 60_000).toISOString() }, 'input.eventTime', /more than 5 minutes in the future/],
+    ['a time before 1990', { eventTime: '1989-12-31T23:59:59Z' }, 'input.eventTime', /before 1990/],
+    ['a missing initiator id', { initiator: { id: '' } }, 'input.initiator.id', /must not be empty|is required/],
+    ['a reason code that is no HTTP status', { reason: { reasonCode: 42 } }, 'input.reason.reasonCode', /HTTP status/],
+    ['request data over 64 KiB', { requestData: { blob: 'x'.repeat(65 * 1024) } }, 'input.requestData', /64 KiB/],
+    ['a message over 4096 characters', { message: 'm'.repeat(4097) }, 'input.message', /at most 4096/],
+    ['control characters', { message: 'bell\u0007' }, 'input.message', /control characters/],
+    ['an id over 128 characters', { id: 'i'.repeat(129) }, 'input.id', /at most 128/],
+  ])('refuses %s', async (_label, overrides, field, reason) => {
+    const error = await refused(RECORD, { input: event(overrides) });
+    expect(error.extensions).toMatchObject({ field });
+    expect(error.message).toMatch(reason);
+  });
+
+  it('refuses values outside the enums at the GraphQL layer with BAD_USER_INPUT', async () => {
+    for (const overrides of [{ outcome: 'MAYBE' }, { severity: 'LOUD' }, { initiator: { id: 'x', typeURI: 'ROBOT' } }, { initiator: { id: 'x', credential: { type: 'PASSWORD' } } }]) {
+      const before = await stored();
+      const res = await gw.gql(RECORD, { input: event(overrides) });
+      expect(res.status).toBe(400);
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(await stored()).toEqual(before);
+    }
+    const missingTime = await gw.gql(RECORD, { input: { ...event(), eventTime: undefined } });
+    expect(missingTime.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const badTime = await gw.gql(RECORD, { input: event({ eventTime: '2026-02-30T10:00:00Z' }) });
+    expect(badTime.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('recordEvents', () => {
+  it('records a batch and reports created and duplicate counts', async () => {
+    const inputs = [event({ id: 'b-1' }), event({ id: 'b-2', action: 'audit-log.vsi.pause' }), event({ id: 'b-3' })];
+    const res = await gw.gql(RECORD_MANY, { inputs });
+    expect(res.body.data!.recordEvents).toMatchObject({ createdCount: 3, duplicateCount: 0, warnings: [{ index: 1, message: 'action "audit-log.vsi.pause" is deprecated' }] });
+    const again = await gw.gql(RECORD_MANY, { inputs });
+    expect(again.body.data!.recordEvents).toMatchObject({ createdCount: 0, duplicateCount: 3 });
+  });
+
+  it('is all or nothing, and reports every bad item with its index, field and reason', async () => {
+    const error = await refused(RECORD_MANY, {
+      inputs: [event(), event({ action: 'nope.nothing.here' }), event(), event({ location: 'atlantis' }), event({ eventTime: '2001-01-01T00:00:00Z', reason: { reasonCode: 999 } })],
+    });
+    expect(error.message).toMatch(/^3 invalid items; first: item 1: inputs\[1\]\.action: unknown action "nope\.nothing\.here"/);
+    expect((error.extensions!.issues as Array<{ index: number; field: string }>).map((i) => [i.index, i.field])).toEqual([
+      [1, 'inputs[1].action'],
+      [3, 'inputs[3].location'],
+      [4, 'inputs[4].reason.reasonCode'],
+    ]);
+  });
+
+  it('refuses a batch that conflicts with stored events, writing none of it', async () => {
+    await gw.gql(RECORD, { input: event({ id: 'stored-once' }) });
+    const error = await refused(RECORD_MANY, { inputs: [event({ id: 'fresh-1' }), event({ id: 'stored-once', outcome: 'PENDING' })] }, 'CONFLICT');
+    expect(error.extensions).toMatchObject({ field: 'inputs[1].id' });
+    expect((await gw.gql('{ event(id: "fresh-1") { id } }')).body.data!.event).toBeNull();
+  });
+
+  it('treats the same id twice in a batch as one event, or refuses it when the content differs', async () => {
+    const same = event({ id: 'twice' });
+    const ok = await gw.gql(RECORD_MANY, { inputs: [same, same] });
+    expect(ok.body.data!.recordEvents).toMatchObject({ createdCount: 1, duplicateCount: 1 });
+    const error = await refused(RECORD_MANY, { inputs: [event({ id: 'twice-2' }), event({ id: 'twice-2', outcome: 'FAILURE' })] });
+    expect(error.extensions).toMatchObject({ field: 'inputs[1].id', index: 1 });
+  });
+
+  it('refuses an empty batch and one over 1000 events', async () => {
+    expect((await refused(RECORD_MANY, { inputs: [] })).extensions).toMatchObject({ field: 'inputs' });
+    const big = Array.from({ length: 1001 }, (_, i) => event({ id: `big-${i}` }));
+    expect((await refused(RECORD_MANY, { inputs: big })).message).toBe('inputs: must contain at most 1000 events (got 1001)');
+  });
+});
