@@ -13,7 +13,7 @@ export enum HttpMethod {
 }
 registerEnumType(HttpMethod, { name: 'HttpMethod' });
 
-@ObjectType('Action', { description: 'An action a service emits: `<prefix>.<objectType>.<verb>[.<more>]`.' })
+@ObjectType('Action', { description: 'An action a service emits: `<prefix>.<objectType>.<verb>[.<more>]`.', simpleResolvers: true })
 export class ActionType {
   id!: number;
   serviceId!: number;
@@ -39,7 +39,7 @@ export class ActionType {
   @Field(() => String, { nullable: true })
   description!: string | null;
 
-  @Field(() => String, { name: 'group', nullable: true, description: 'The heading or caption the action is listed under.' })
+  @Field(() => String, { name: 'group', simple: false, nullable: true, description: 'The heading or caption the action is listed under.' })
   groupName!: string | null;
 
   @Field(() => HttpMethod, { nullable: true })
@@ -64,7 +64,7 @@ export class ActionType {
 export const ActionConnection = ConnectionType('Action', ActionType);
 export type ActionConnection = InstanceType<typeof ActionConnection>;
 
-@ObjectType('ActionMatch', { description: 'An action found by name; a concrete name of a template resolves to the template.' })
+@ObjectType('ActionMatch', { simpleResolvers: true, description: 'An action found by name; a concrete name of a template resolves to the template.' })
 export class ActionMatch {
   @Field(() => String, { description: 'The name that was looked up.' })
   name!: string;

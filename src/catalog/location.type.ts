@@ -9,7 +9,7 @@ registerEnumType(LocationKind, {
   description: 'Regional locations generate events in one region; `global` holds account-level events.',
 });
 
-@ObjectType('Location', { description: 'A place where events are generated.' })
+@ObjectType('Location', { description: 'A place where events are generated.', simpleResolvers: true })
 export class LocationType {
   @Field(() => String, { description: 'Region code such as `us-south`, or `global`.' })
   code!: string;

@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { ConnectionType } from '../server/relay.js';
 
-@ObjectType('Service', { description: 'A cloud service: the owner of an action-name prefix.' })
+@ObjectType('Service', { description: 'A cloud service: the owner of an action-name prefix.', simpleResolvers: true })
 export class ServiceType {
   /** Database id; used by loaders, not exposed. */
   id!: number;
@@ -29,7 +29,7 @@ export class ServiceType {
 export const ServiceConnection = ConnectionType('Service', ServiceType);
 export type ServiceConnection = InstanceType<typeof ServiceConnection>;
 
-@ObjectType('ServiceActionCounts')
+@ObjectType('ServiceActionCounts', { simpleResolvers: true })
 export class ServiceActionCounts {
   @Field(() => Int, { description: 'All actions of the service.' })
   total!: number;

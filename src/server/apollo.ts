@@ -13,6 +13,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from '../errors/format.js';
+import { compiledExecution } from './executor.js';
 import type { Logger } from '../logging/logger.js';
 import type { RequestContext } from './context.js';
 
@@ -23,13 +24,15 @@ export interface ApolloOptions {
   introspection: boolean;
   landingPage: boolean;
   shutdownGraceMs: number;
+  /** `jit`: compiled plans (graphql-jit); `graphql-js`: the reference executor. */
+  executor?: 'jit' | 'graphql-js';
   plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<RequestContext> {
   const { log } = options;
   return new ApolloServer<RequestContext>({
-    schema: options.schema,
+    ...(options.executor === 'graphql-js' ? { schema: options.schema } : { gateway: compiledExecution(options.schema) }),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals and the order of shutdown.
