@@ -6,6 +6,7 @@
 import { UserInputError } from '../errors/errors.js';
 import type { CheckedCondition, CheckedFilter } from './event-filter.js';
 import { SqlParams, filterSql } from './event-filter.js';
+import { rollupFor, type RollupDimension } from './rollups.js';
 
 export type StatsDimension = 'SERVICE' | 'ACTION' | 'OUTCOME' | 'SEVERITY' | 'LOCATION' | 'INITIATOR' | 'TARGET_TYPE';
 export type StatsInterval = 'MINUTE' | 'HOUR' | 'DAY';
@@ -24,12 +25,30 @@ const EVENT_EXPR: Record<StatsDimension, string> = {
   INITIATOR: 'e.initiator_id',
   TARGET_TYPE: 'e.target_type_uri',
 };
+const ROLLUP_DIMENSION: Partial<Record<StatsDimension, RollupDimension>> = {
+  SERVICE: 'service',
+  OUTCOME: 'outcome',
+  SEVERITY: 'severity',
+  LOCATION: 'location',
+};
 const ROLLUP_EXPR: Partial<Record<StatsDimension, string>> = {
   SERVICE: 'c.service_prefix',
   OUTCOME: 'c.outcome::text',
   SEVERITY: 'c.severity::text',
   LOCATION: 'c.location',
 };
+
+/** The rollup dimensions a request needs: what it groups by and what it filters on. */
+function neededDimensions(c: CheckedCondition, groupBy: StatsDimension[]): RollupDimension[] {
+  const s = c.source;
+  const dims = new Set(groupBy.map((d) => ROLLUP_DIMENSION[d]!));
+  if (s.services?.length) dims.add('service');
+  if (s.outcomes?.length) dims.add('outcome');
+  if (s.minSeverity) dims.add('severity');
+  if (s.locations?.length) dims.add('location');
+  if (s.dataEvent !== null && s.dataEvent !== undefined) dims.add('dataEvent');
+  return [...dims];
+}
 
 export interface StatsRequest {
   accountId: string;
@@ -89,7 +108,7 @@ const floorTo = (d: Date, unit: number) => new Date(Math.floor(d.getTime() / uni
 const ceilTo = (d: Date, unit: number) => new Date(Math.ceil(d.getTime() / unit) * unit);
 
 interface Segment {
-  source: 'events' | 'event_counts_minute' | 'event_counts_hour';
+  source: 'events' | 'minute' | 'hour';
   from: Date;
   to: Date;
 }
@@ -109,10 +128,10 @@ export function segmentsFor(from: Date, to: Date, interval: StatsInterval): Segm
   const h1 = ceilTo(m1, hour);
   const h2 = floorTo(m2, hour);
   if (interval !== 'MINUTE' && h1 < h2) {
-    push('event_counts_minute', m1, h1);
-    push('event_counts_hour', h1, h2);
-    push('event_counts_minute', h2, m2);
-  } else push('event_counts_minute', m1, m2);
+    push('minute', m1, h1);
+    push('hour', h1, h2);
+    push('minute', h2, m2);
+  } else push('minute', m1, m2);
   push('events', m2, to);
   return out;
 }
@@ -128,11 +147,12 @@ export function buildStatsSql(r: StatsRequest): { text: string; params: SqlParam
   const unit = p.add(UNIT_NAME[r.interval]);
   const keys = r.groupBy.map((_, i) => `k${i}`);
   const useRollups = rollupEligible(r.filter, r.groupBy);
+  const dims: RollupDimension[] = useRollups ? neededDimensions(r.filter, r.groupBy) : [];
   const selects: string[] = [];
   const eventsSelect = (a: Date, b: Date) => {
     const where = filterSql(r.accountId, { ...r.filter, from: a, to: b }, p);
-    const dims = r.groupBy.map((d, i) => `${EVENT_EXPR[d]} AS k${i}`);
-    return `SELECT date_trunc(${unit}, e.event_time, 'UTC') AS bucket${dims.map((x) => `, ${x}`).join('')}, count(*)::bigint AS n
+    const selected = r.groupBy.map((d, i) => `${EVENT_EXPR[d]} AS k${i}`);
+    return `SELECT date_trunc(${unit}, e.event_time, 'UTC') AS bucket${selected.map((x) => `, ${x}`).join('')}, count(*)::bigint AS n
               FROM events e WHERE ${where} GROUP BY ${['1', ...keys.map((_, i) => String(i + 2))].join(', ')}`;
   };
   if (!useRollups) selects.push(eventsSelect(from, to));
@@ -140,9 +160,9 @@ export function buildStatsSql(r: StatsRequest): { text: string; params: SqlParam
     for (const seg of segmentsFor(from, to, r.interval)) {
       if (seg.source === 'events') selects.push(eventsSelect(seg.from, seg.to));
       else {
-        const dims = r.groupBy.map((d, i) => `${ROLLUP_EXPR[d]} AS k${i}`);
-        selects.push(`SELECT date_trunc(${unit}, c.bucket, 'UTC') AS bucket${dims.map((x) => `, ${x}`).join('')}, sum(c.count)::bigint AS n
-                        FROM ${seg.source} c
+        const selected = r.groupBy.map((d, i) => `${ROLLUP_EXPR[d]} AS k${i}`);
+        selects.push(`SELECT date_trunc(${unit}, c.bucket, 'UTC') AS bucket${selected.map((x) => `, ${x}`).join('')}, sum(c.count)::bigint AS n
+                        FROM ${rollupFor(seg.source, dims).table} c
                        WHERE c.account_id = ${p.add(r.accountId)} AND c.bucket >= ${p.add(seg.from)} AND c.bucket < ${p.add(seg.to)}${rollupConditionSql(r.filter, p)}
                        GROUP BY ${['1', ...keys.map((_, i) => String(i + 2))].join(', ')}`);
       }

@@ -1,0 +1,35 @@
+// The exact event counts kept at ingest. Each rollup counts events per time bucket and a
+// set of dimensions; queries use the smallest one that has every dimension they need.
+export type RollupDimension = 'service' | 'outcome' | 'severity' | 'location' | 'dataEvent';
+
+export interface Rollup {
+  table: string;
+  grain: 'minute' | 'hour';
+  grainMs: number;
+  dims: RollupDimension[];
+}
+
+export const DIMENSION_COLUMN: Record<RollupDimension, string> = {
+  service: 'service_prefix',
+  outcome: 'outcome',
+  severity: 'severity',
+  location: 'location',
+  dataEvent: 'data_event',
+};
+
+const ALL: RollupDimension[] = ['service', 'outcome', 'severity', 'location', 'dataEvent'];
+const SLIM: RollupDimension[] = ['service', 'outcome', 'severity'];
+
+/** Smallest first, so that the first one that fits is the cheapest to read. */
+export const ROLLUPS: Rollup[] = [
+  { table: 'event_counts_minute_slim', grain: 'minute', grainMs: 60_000, dims: SLIM },
+  { table: 'event_counts_minute', grain: 'minute', grainMs: 60_000, dims: ALL },
+  { table: 'event_counts_hour_slim', grain: 'hour', grainMs: 3_600_000, dims: SLIM },
+  { table: 'event_counts_hour', grain: 'hour', grainMs: 3_600_000, dims: ALL },
+];
+
+/** The cheapest rollup of a grain that has all of `dims`. */
+export function rollupFor(grain: Rollup['grain'], dims: Iterable<RollupDimension>): Rollup {
+  const needed = [...dims];
+  return ROLLUPS.find((r) => r.grain === grain && needed.every((d) => r.dims.includes(d)))!;
+}
