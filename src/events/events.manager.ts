@@ -12,7 +12,7 @@ import { Outcome } from './event.enums.js';
 import { checkFilter, filterSql, SqlParams, type CheckedFilter, type EventFilter } from './event-filter.js';
 import { uuidv7 } from './event-id.js';
 import type { EventInput, EventRecord, JsonValue } from './event.model.js';
-import type { CountRow, EventsStore, KeysetCursor } from './events.store.js';
+import type { EventsStore, KeysetCursor } from './events.store.js';
 import { defaultSeverity } from './severity.js';
 import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsInterval, type StatsResult } from './stats.js';
 
@@ -44,6 +44,13 @@ const LIMITS = {
   message: 4096,
   logSourceCRN: 512,
 } as const;
+
+/** An accessor per bounded field, built once (ingest checks every field of every event). */
+const BOUNDED_FIELDS = Object.entries(LIMITS).map(([path, max]) => {
+  const [a, b, c] = path.split('.') as [string, string?, string?];
+  const get: (input: any) => unknown = c ? (i) => i[a]?.[b!]?.[c] : b ? (i) => i[a]?.[b] : (i) => i[a];
+  return { path, max, get };
+});
 
 export interface EventWarning {
   index: number;
@@ -109,9 +116,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
   /** Checks one input and builds the event to store; problems go to `issues`. */
   function normalise(input: EventInput, index: number | undefined, at: string, accountId: string, snapshot: CatalogSnapshot, now: Date, issues: IssueList, warnings: EventWarning[]): EventRecord | null {
     const before = issues.size;
-    for (const [path, max] of Object.entries(LIMITS)) {
-      const value = path.split('.').reduce<any>((o, k) => (o === null || o === undefined ? undefined : o[k]), input);
-      checkString(issues, `${at}${path}`, value, index, max);
+    for (const field of BOUNDED_FIELDS) {
+      const value = field.get(input);
+      if (value !== null && value !== undefined) checkString(issues, `${at}${field.path}`, value as string, index, field.max);
     }
     const resolved = snapshot.resolve(input.action);
     if (!resolved) {
@@ -192,19 +199,6 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     };
   }
 
-  function countRows(events: EventRecord[], unitMs: number): CountRow[] {
-    const rows = new Map<string, CountRow>();
-    for (const e of events) {
-      const bucket = new Date(Math.floor(e.eventTime.getTime() / unitMs) * unitMs);
-      const key = `${e.accountId}\u0000${bucket.getTime()}\u0000${e.servicePrefix}\u0000${e.outcome}\u0000${e.severity}\u0000${e.location}\u0000${e.dataEvent}`;
-      const row = rows.get(key);
-      if (row) row.count++;
-      else rows.set(key, { accountId: e.accountId, bucket, servicePrefix: e.servicePrefix, outcome: e.outcome, severity: e.severity, location: e.location, dataEvent: e.dataEvent, count: 1 });
-    }
-    // One order for every writer, so concurrent batches never deadlock on the rollups.
-    return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  }
-
   /** Records a batch: all or nothing; retries of stored events return the stored ones. */
   async function record(accountId: string, inputs: EventInput[], batch: boolean): Promise<RecordResult> {
     const issues = new IssueList();
@@ -257,8 +251,6 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
         }
         const created = toInsert.filter((e) => inserted.has(e.id));
         if (created.length) {
-          await store.addCounts(client, countRows(created, 60_000), 'event_counts_minute');
-          await store.addCounts(client, countRows(created, 3_600_000), 'event_counts_hour');
           for (const hook of hooks) await hook(client, created);
         }
         return {

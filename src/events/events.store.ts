@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
+import { DIMENSION_COLUMN, ROLLUPS } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
 /** The columns of `events`, in insert order, with their array cast for unnest(). */
@@ -51,10 +52,32 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['content_hash', 'bytea[]', (_e, hash) => hash],
 ];
 
-const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
-  ON CONFLICT (account_id, id) DO NOTHING
-  RETURNING id`;
+/**
+ * One statement stores the batch and counts it: the insert returns the rows it stored (not
+ * the retries it skipped), and each rollup adds their counts. Rows are grouped and sorted
+ * the same way by every writer, so concurrent batches lock rollup rows in one order.
+ */
+function insertSql(): string {
+  const rollups = ROLLUPS.map((rollup, i) => {
+    const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
+    const key = ['account_id', 'bucket', ...dims].join(', ');
+    const positions = dims.map((_, j) => String(j + 3)).join(', ');
+    return `r${i} AS (
+      INSERT INTO ${rollup.table} AS c (${key}, count)
+      SELECT account_id, date_trunc('${rollup.grain}', event_time, 'UTC'), ${dims.join(', ')}, count(*)
+        FROM stored GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
+      ON CONFLICT (${key}) DO UPDATE SET count = c.count + EXCLUDED.count)`;
+  });
+  return `WITH stored AS (
+      INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
+      SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
+      ON CONFLICT (account_id, id) DO NOTHING
+      RETURNING account_id, id, event_time, service_prefix, outcome, severity, location, data_event),
+    ${rollups.join(',\n    ')}
+    SELECT id FROM stored`;
+}
+
+const INSERT_SQL = insertSql();
 
 /** Fields of the GraphQL Event type and the columns each needs. */
 export const FIELD_COLUMNS: Record<string, string[]> = {
@@ -81,6 +104,28 @@ export const FIELD_COLUMNS: Record<string, string[]> = {
   responseData: ['response_data'],
   logSourceCRN: ['log_source_crn'],
   saveServiceCopy: ['save_service_copy'],
+};
+
+/** For nested fields: the columns of each sub-field (a query rarely wants all of them). */
+export const SUBFIELD_COLUMNS: Record<string, Record<string, string[]>> = {
+  initiator: {
+    id: ['initiator_id'],
+    name: ['initiator_name'],
+    authnId: ['initiator_authn_id'],
+    authnName: ['initiator_authn_name'],
+    typeURI: ['initiator_type_uri'],
+    credential: ['credential_type'],
+    host: ['host_address', 'address_type', 'agent'],
+  },
+  target: {
+    id: ['target_id'],
+    name: ['target_name'],
+    alias: ['target_alias'],
+    typeURI: ['target_type_uri'],
+    resourceGroupId: ['target_resource_group_id'],
+    host: ['target_host_address'],
+  },
+  reason: { reasonCode: ['reason_code'], reasonType: ['reason_type'], reasonForFailure: ['reason_for_failure'] },
 };
 
 export const ALL_COLUMNS = [...new Set(['account_id', 'action_id', ...Object.values(FIELD_COLUMNS).flat()])];
@@ -158,17 +203,6 @@ export interface PageQuery {
   columns: string[];
 }
 
-export interface CountRow {
-  accountId: string;
-  bucket: Date;
-  servicePrefix: string;
-  outcome: string;
-  severity: string;
-  location: string;
-  dataEvent: boolean;
-  count: number;
-}
-
 export function createEventsStore(pool: pg.Pool) {
   return {
     pool,
@@ -189,7 +223,7 @@ export function createEventsStore(pool: pg.Pool) {
       }
     },
 
-    /** Inserts the events that are not stored yet; returns the ids actually inserted. */
+    /** Inserts the events not stored yet and counts them in every rollup; returns the ids inserted. */
     async insert(client: pg.PoolClient, events: EventRecord[], hashes: Buffer[]): Promise<Set<string>> {
       const params = INSERT_COLUMNS.map(([, , value]) => events.map((e, i) => value(e, hashes[i]!)));
       const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: params });
@@ -200,27 +234,6 @@ export function createEventsStore(pool: pg.Pool) {
     async findWithHashes(client: pg.PoolClient | pg.Pool, accountId: string, ids: string[]): Promise<Map<string, { record: EventRecord; hash: Buffer }>> {
       const { rows } = await client.query(`SELECT ${ALL_COLUMNS.join(', ')}, content_hash FROM events WHERE account_id = $1 AND id = ANY($2::text[])`, [accountId, ids]);
       return new Map(rows.map((r) => [r.id as string, { record: rowToRecord(r), hash: r.content_hash as Buffer }]));
-    },
-
-    /** Adds the counts of newly stored events to the minute and hour rollups. */
-    async addCounts(client: pg.PoolClient, rows: CountRow[], table: 'event_counts_minute' | 'event_counts_hour'): Promise<void> {
-      if (!rows.length) return;
-      await client.query(
-        `INSERT INTO ${table} AS c (account_id, bucket, service_prefix, outcome, severity, location, data_event, count)
-         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::"Outcome"[], $5::"Severity"[], $6::text[], $7::bool[], $8::bigint[])
-         ON CONFLICT (account_id, bucket, service_prefix, outcome, severity, location, data_event)
-         DO UPDATE SET count = c.count + EXCLUDED.count`,
-        [
-          rows.map((r) => r.accountId),
-          rows.map((r) => r.bucket),
-          rows.map((r) => r.servicePrefix),
-          rows.map((r) => r.outcome),
-          rows.map((r) => r.severity),
-          rows.map((r) => r.location),
-          rows.map((r) => r.dataEvent),
-          rows.map((r) => r.count),
-        ],
-      );
     },
 
     async page(q: PageQuery): Promise<EventRecord[]> {
