@@ -4,10 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { createCatalogLoaders } from './catalog/catalog.loaders.js';
 import { createCatalogManager } from './catalog/catalog.manager.js';
 import { localOperator } from './auth/principal.js';
-import { createEventsLoaders } from './events/events.loaders.js';
 import { createEventsManager } from './events/events.manager.js';
 import { createEventsStore } from './events/events.store.js';
 import { createCatalogStore } from './catalog/catalog.store.js';
@@ -18,7 +16,7 @@ import { applyPendingMigrations, localMigrationNames, pendingMigrationNames, typ
 import { StartupError } from './errors/startup-error.js';
 import type { Logger } from './logging/logger.js';
 import { createApollo } from './server/apollo.js';
-import type { Managers, RequestContext } from './server/context.js';
+import { createRequestContext, type Managers } from './server/context.js';
 import { createRequestHandler, type Readiness } from './server/http-server.js';
 import { buildGatewaySchema } from './server/schema.js';
 
@@ -82,13 +80,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         bodyLimitBytes: config.bodyLimitBytes,
         getApollo: () => apollo,
         readiness,
-        createContext: async ({ requestId, log: requestLog }): Promise<RequestContext> => ({
-          ...managers,
-          requestId,
-          log: requestLog,
-          principal: localOperator,
-          loaders: { catalog: createCatalogLoaders(managers.catalog), events: createEventsLoaders(managers.catalog) },
-        }),
+        createContext: async ({ requestId, log: requestLog }) => createRequestContext(managers, { requestId, log: requestLog, principal: localOperator }),
       }),
     );
     const port = await listen(httpServer, config.port, config.host).catch(async (error) => {

@@ -10,13 +10,24 @@ import { selectedFields } from '../server/selection.js';
 import { EventConnection, EventType, RecordEventPayload, RecordEventsPayload } from './event.type.js';
 import { EventFilterInput, EventInputType, EventOrder, StatsDimensionEnum, StatsIntervalEnum } from './event.inputs.js';
 import type { EventInput } from './event.model.js';
-import { FIELD_COLUMNS, type KeysetCursor } from './events.store.js';
+import { FIELD_COLUMNS, SUBFIELD_COLUMNS, type KeysetCursor } from './events.store.js';
 import { EventStatsType, type StatsSource } from './stats.type.js';
 
-/** The columns a selection of Event fields needs (id and time always: cursors). */
-function columnsFor(fields: Set<string>): string[] {
+/**
+ * The columns a selection of Event fields needs: id and time always (cursors), and for
+ * nested objects only the sub-fields asked for.
+ */
+function columnsFor(info: GraphQLResolveInfo, ...paths: string[][]): string[] {
   const columns = new Set(['id', 'event_time', 'action_id']);
-  for (const field of fields) for (const c of FIELD_COLUMNS[field] ?? []) columns.add(c);
+  for (const field of selectedFields(info, ...paths)) {
+    const nested = SUBFIELD_COLUMNS[field];
+    if (!nested) {
+      for (const c of FIELD_COLUMNS[field] ?? []) columns.add(c);
+      continue;
+    }
+    const subfields = selectedFields(info, ...paths.map((p) => [...p, field]));
+    for (const sub of subfields) for (const c of nested[sub] ?? []) columns.add(c);
+  }
   return [...columns];
 }
 
@@ -52,7 +63,7 @@ export class EventsResolver {
       after: parseCursor(after, 'after'),
       last,
       before: parseCursor(before, 'before'),
-      columns: columnsFor(selectedFields(info, ['edges', 'node'], ['nodes'])),
+      columns: columnsFor(info, ['edges', 'node'], ['nodes']),
     });
     let counted: Promise<{ count: number; exact: boolean }> | null = null;
     const count = () => (counted ??= ctx.events.countEvents(accountId, page.filter));
@@ -73,7 +84,7 @@ export class EventsResolver {
 
   @Query(() => EventType, { nullable: true })
   event(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg('id', () => String) id: string): Promise<EventType | null> {
-    return ctx.events.getEvent(ctx.principal.accountId, id, columnsFor(selectedFields(info, []))) as Promise<EventType | null>;
+    return ctx.events.getEvent(ctx.principal.accountId, id, columnsFor(info, [])) as Promise<EventType | null>;
   }
 
   @Query(() => EventStatsType, { description: 'Counts per group and time bucket; exact, from rollups when the grouping and filter allow.' })

@@ -1,9 +1,9 @@
 // What every resolver receives: the domain managers (created once per gateway, bound to its
 // database) and this request's identity and logger.
-import type { CatalogLoaders } from '../catalog/catalog.loaders.js';
+import { createCatalogLoaders, type CatalogLoaders } from '../catalog/catalog.loaders.js';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { Principal } from '../auth/principal.js';
-import type { EventsLoaders } from '../events/events.loaders.js';
+import { createEventsLoaders, type EventsLoaders } from '../events/events.loaders.js';
 import type { EventsManager } from '../events/events.manager.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -24,4 +24,16 @@ export interface RequestContext extends Managers {
   principal: Principal;
   /** Per-request DataLoaders (a fresh cache for every request). */
   loaders: Loaders;
+}
+
+/** A request's context; its DataLoaders are made on first use (most requests need none). */
+export function createRequestContext(managers: Managers, request: { requestId: string; log: Logger; principal: Principal }): RequestContext {
+  let loaders: Loaders | undefined;
+  return {
+    ...managers,
+    ...request,
+    get loaders(): Loaders {
+      return (loaders ??= { catalog: createCatalogLoaders(managers.catalog), events: createEventsLoaders(managers.catalog) });
+    },
+  };
 }
