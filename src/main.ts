@@ -1,8 +1,11 @@
 // `npm start`: read the configuration, start the gateway, stop gracefully on SIGTERM/SIGINT.
+// With WORKERS > 1 this process forks that many gateway processes sharing the port
+// (node:cluster) and only supervises them.
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { StartupError } from './errors/startup-error.js';
 import { startGateway, type Gateway } from './gateway.js';
-import { createLogger } from './logging/logger.js';
+import { createLogger, type Logger } from './logging/logger.js';
 
 const HARD_STOP_MS = 9500;
 
@@ -23,51 +26,102 @@ process.on('uncaughtException', (error) => {
 });
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 
-let gateway: Gateway;
-try {
-  gateway = await startGateway(config, log);
-} catch (error) {
-  log.flush();
-  if (error instanceof StartupError) {
-    console.error(`error: ${error.message}`);
-  } else {
-    log.error({ err: error }, 'start failed');
-    console.error(`error: the gateway could not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-  }
-  process.exit(1);
-}
+if (config.workers > 1 && cluster.isPrimary) await supervise(config.workers, log);
+else await serve(config, log);
 
-log.info({ url: gateway.url }, `GraphQL endpoint: ${gateway.url}`);
-log.info({ database: gateway.db.kind }, `database: ${gateway.db.label}`);
-const { applied, total } = gateway.migrations;
-log.info(
-  { applied, total },
-  applied.length
-    ? `migrations: applied ${applied.length} now (${applied.join(', ')}); ${total} in all`
-    : `migrations: up to date (${total} applied, none pending)`,
-);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down: finishing in-flight requests');
-  const hardStop = setTimeout(() => {
-    log.error('shutdown did not finish in time; exiting');
-    log.flush();
-    process.exit(1);
-  }, HARD_STOP_MS);
-  hardStop.unref();
+/** One gateway in this process. */
+async function serve(config: Config, log: Logger): Promise<void> {
+  let gateway: Gateway;
   try {
-    await gateway.stop();
-    log.info('stopped');
-    log.flush();
-    process.exit(0);
+    gateway = await startGateway(config, log);
   } catch (error) {
-    log.error({ err: error }, 'error while stopping');
     log.flush();
+    if (error instanceof StartupError) {
+      console.error(`error: ${error.message}`);
+    } else {
+      log.error({ err: error }, 'start failed');
+      console.error(`error: the gateway could not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
     process.exit(1);
   }
+
+  log.info({ url: gateway.url }, `GraphQL endpoint: ${gateway.url}`);
+  log.info({ database: gateway.db.kind }, `database: ${gateway.db.label}`);
+  const { applied, total } = gateway.migrations;
+  log.info(
+    { applied, total },
+    applied.length
+      ? `migrations: applied ${applied.length} now (${applied.join(', ')}); ${total} in all`
+      : `migrations: up to date (${total} applied, none pending)`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const hardStop = setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting');
+      log.flush();
+      process.exit(1);
+    }, HARD_STOP_MS);
+    hardStop.unref();
+    try {
+      await gateway.stop();
+      log.info('stopped');
+      log.flush();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'error while stopping');
+      log.flush();
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+
+/** Forks the workers, replaces any that die, and stops them all on a signal. */
+async function supervise(workers: number, log: Logger): Promise<void> {
+  let stopping = false;
+  const started = new Map<number, number>();
+  const fork = () => {
+    const worker = cluster.fork();
+    started.set(worker.id, Date.now());
+  };
+  log.info({ workers }, `starting ${workers} gateway processes`);
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        log.info('stopped');
+        log.flush();
+        process.exit(0);
+      }
+      return;
+    }
+    // A worker that dies right after starting (bad configuration, database down) would only
+    // die again: stop everything instead of looping.
+    const lived = Date.now() - (started.get(worker.id) ?? 0);
+    log.error({ pid: worker.process.pid, code, signal, lived }, 'a gateway process exited');
+    if (lived < 10_000) {
+      log.error('the gateway process failed while starting; stopping');
+      stopAll('failed start', 1);
+      return;
+    }
+    fork();
+  });
+  const stopAll = (reason: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'stopping the gateway processes');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => {
+      log.flush();
+      process.exit(code || 1);
+    }, HARD_STOP_MS).unref();
+    if (code) setTimeout(() => process.exit(code), 2000).unref();
+  };
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+  process.on('SIGINT', () => stopAll('SIGINT'));
+}

@@ -60,6 +60,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt('a positive number of bytes').default(8 * 1024 * 1024),
   EVENTS_COUNT_CAP: positiveInt('a positive number of events').default(10_000),
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js'], { error: 'must be jit or graphql-js' }).default('jit'),
+  WORKERS: positiveInt('a positive whole number of processes').max(64, 'must be at most 64').default(1),
 });
 
 export type DatabaseTarget =
@@ -85,6 +86,8 @@ export interface Config {
   eventsCountCap: number;
   /** Compiled execution plans (graphql-jit) or graphql-js itself. */
   executor: 'jit' | 'graphql-js';
+  /** Gateway processes sharing the port (a PostgreSQL server is needed for more than 1). */
+  workers: number;
 }
 
 /** Reads and validates the configuration; throws ConfigError with one readable line. */
@@ -102,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`${name} ${issue.message}${shown !== undefined ? ` (got "${shown}")` : ''}`);
   }
   const e = parsed.data;
+  if (e.WORKERS > 1 && !e.DATABASE_URL) {
+    throw new ConfigError(`WORKERS ${e.WORKERS} needs DATABASE_URL: the embedded database serves one process (got WORKERS=${e.WORKERS} without DATABASE_URL)`);
+  }
   const dataDir = path.resolve(cwd, e.DATA_DIR);
   const production = e.NODE_ENV === 'production';
   return {
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     eventsCountCap: e.EVENTS_COUNT_CAP,
     executor: e.GRAPHQL_EXECUTOR,
+    workers: e.WORKERS,
   };
 }
 
