@@ -419,11 +419,24 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
       await store.upsertLocations(KNOWN_LOCATIONS);
     },
 
-    /** Loads the shipped catalog into a database that has no services yet. */
+    /**
+     * Loads the shipped catalog into a database that has no services yet. Several gateway
+     * processes may start at once on an empty database: a page whose import loses that race
+     * (a unique key) is imported again, and the second time finds its rows.
+     */
     async seedIfEmpty(documents: ParsedDocument[]): Promise<number> {
       if ((await store.countServices()) > 0) return 0;
       let actions = 0;
-      for (const document of documents) actions += (await importer.apply(document, false)).actions.added.length;
+      for (const document of documents) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            actions += (await importer.apply(document, false)).actions.added.length;
+            break;
+          } catch (error) {
+            if (attempt >= 3 || classifyDatabaseError(error)?.kind !== 'unique') throw error;
+          }
+        }
+      }
       log.info({ actions, documents: documents.length }, `catalog: loaded ${actions} actions from ${documents.length} shipped pages`);
       return actions;
     },

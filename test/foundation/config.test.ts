@@ -26,6 +26,8 @@ describe('configuration', () => {
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be a positive whole number of connections (got "0")'],
     [{ GRAPHQL_INTROSPECTION: 'maybe' }, 'GRAPHQL_INTROSPECTION must be true or false (got "maybe")'],
     [{ SHUTDOWN_GRACE_MS: '20000' }, 'SHUTDOWN_GRACE_MS must be at most 9000 so that shutdown ends within 10 s (got "20000")'],
+    [{ WORKERS: '2' }, 'WORKERS 2 needs DATABASE_URL: the embedded database serves one process (got WORKERS=2 without DATABASE_URL)'],
+    [{ GRAPHQL_EXECUTOR: 'fast' }, 'GRAPHQL_EXECUTOR must be jit or graphql-js (got "fast")'],
   ])('refuses %o with one readable line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

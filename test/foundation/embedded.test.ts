@@ -128,6 +128,25 @@ describe('configuration errors', () => {
 });
 
 describe.runIf(serverUrl)('server mode', () => {
+  it('runs several gateway processes on one port with WORKERS, and stops them all on SIGTERM', async () => {
+    const db = await createTestDatabase('child_workers');
+    try {
+      const gateway = spawnGateway({ DATABASE_URL: db.url!, WORKERS: '2', PORT: String(40000 + Math.floor(Math.random() * 20000)) });
+      await gateway.waitForLog(/^starting 2 gateway processes$/);
+      const url = await gateway.url();
+      // Both processes announce themselves; either may answer.
+      await gateway.waitForLog(/^migrations: /);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => postGraphQL<{ locations: unknown[] }>(url, '{ locations { code } }')));
+      expect(answers.every((a) => a.body.data?.locations.length === 12)).toBe(true);
+      expect(gateway.stdout.filter((l) => l.includes('GraphQL endpoint:'))).toHaveLength(2);
+      const { code, ms } = await terminate(gateway);
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(10_000);
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+
   it('uses DATABASE_URL and prints it with the password masked', async () => {
     const db = await createTestDatabase('child_server');
     try {
