@@ -9,12 +9,12 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from '../errors/format.js';
 import { compiledExecution } from './executor.js';
 import type { Logger } from '../logging/logger.js';
+import { drainHttpServer } from './drain.js';
 import type { RequestContext } from './context.js';
 
 export interface ApolloOptions {
@@ -46,7 +46,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<RequestContex
       error: (m) => log.error(m),
     },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.shutdownGraceMs }),
+      drainHttpServer(options.httpServer, options.shutdownGraceMs),
       options.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
