@@ -14,6 +14,8 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY schema ./schema
 
+# The delivery spool (compose mounts a volume here); the image's owner carries over to it.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

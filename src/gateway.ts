@@ -8,6 +8,10 @@ import { createCatalogManager } from './catalog/catalog.manager.js';
 import { localOperator } from './auth/principal.js';
 import { createEventsManager } from './events/events.manager.js';
 import { createEventsStore } from './events/events.store.js';
+import { startDeliveryWorker } from './routing/delivery.worker.js';
+import { createRoutingManager } from './routing/routing.manager.js';
+import { createRoutingStore } from './routing/routing.store.js';
+import path from 'node:path';
 import { createCatalogStore } from './catalog/catalog.store.js';
 import type { Config } from './config/config.js';
 import { seedCatalogPath } from './config/paths.js';
@@ -30,10 +34,11 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export function createManagers(db: Database, log: Logger, options: { eventsCountCap?: number } = {}): Managers {
+export function createManagers(db: Database, log: Logger, options: { eventsCountCap?: number; routingLimits?: Config['routingLimits'] } = {}): Managers {
   const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log });
   const events = createEventsManager({ store: createEventsStore(db.pool), catalog, log, countCap: options.eventsCountCap });
-  return { catalog, events };
+  const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits });
+  return { catalog, events, routing };
 }
 
 /** Reference data and, on an empty database, the shipped catalog. */
@@ -47,7 +52,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   try {
     const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
     const migrationNames = await localMigrationNames();
-    const managers = createManagers(db, log, { eventsCountCap: config.eventsCountCap });
+    const managers = createManagers(db, log, { eventsCountCap: config.eventsCountCap, routingLimits: config.routingLimits });
     await seedDatabase(managers);
 
     const schema = await buildGatewaySchema();
@@ -88,6 +93,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       throw error;
     });
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
+    const worker = config.delivery.enabled
+      ? startDeliveryWorker(
+          { store: createRoutingStore(db.prisma, db.pool), events: managers.events, log },
+          { ...config.delivery, spoolDir: path.join(config.dataDir, 'spool'), soleProcess: db.kind === 'embedded' },
+        )
+      : null;
+    const unsubscribe = worker ? managers.routing.onDeliveriesQueued(() => worker.wake()) : () => undefined;
 
     return {
       url: `http://${shownHost}:${port}/graphql`,
@@ -98,8 +110,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       async stop() {
         if (stopping) return;
         stopping = true;
-        // Stops accepting, lets in-flight requests finish (up to the grace period).
+        // Stops accepting, lets in-flight requests finish (up to the grace period), lets the
+        // sends under way finish, then closes the pool.
         await apollo.stop();
+        unsubscribe();
+        await worker?.stop();
         await db.close();
       },
     };

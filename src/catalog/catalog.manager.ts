@@ -3,7 +3,7 @@
 // the write it guards run in one transaction, with unique keys and foreign keys as the
 // backstop for races.
 import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
-import { classifyDatabaseError } from '../errors/database-errors.js';
+import { classifyDatabaseError, conflictOnRace } from '../errors/database-errors.js';
 import type { Logger } from '../logging/logger.js';
 import { createCatalogCache, type CatalogSnapshot } from './catalog.cache.js';
 import { createCatalogImport, type ImportSummary } from './catalog.import.js';
@@ -104,16 +104,10 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
   }
 
   /** Maps a unique-key race lost to a concurrent writer into the CONFLICT it is. */
-  async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      const fault = classifyDatabaseError(error);
-      if (fault?.kind === 'unique') throw new ConflictError(`${what} already exists (created concurrently)`);
-      if (fault?.kind === 'foreign_key') throw new ConflictError(`${what} is referenced by another record that changed concurrently; retry`);
-      throw error;
-    }
+  function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return conflictOnRace(what, fn, 'is referenced by another record that changed concurrently; retry');
   }
+
 
   /** Finds an action by its exact name or as a concrete name of a template action. */
   async function resolveAction(name: string, db: Db = store.prisma): Promise<ActionMatch | null> {

@@ -61,6 +61,19 @@ const envSchema = z.object({
   EVENTS_COUNT_CAP: positiveInt('a positive number of events').default(10_000),
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js'], { error: 'must be jit or graphql-js' }).default('jit'),
   WORKERS: positiveInt('a positive whole number of processes').max(64, 'must be at most 64').default(1),
+  ROUTES_PER_ACCOUNT: positiveInt('a positive whole number').default(10),
+  RULES_PER_ROUTE: positiveInt('a positive whole number').default(30),
+  LOCATIONS_PER_RULE: positiveInt('a positive whole number').default(8),
+  TARGETS_PER_RULE: positiveInt('a positive whole number').default(3),
+  REPLAY_MAX_EVENTS: positiveInt('a positive whole number').default(100_000),
+  DELIVERY_WORKER: flag.default(true),
+  DELIVERY_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(5000),
+  DELIVERY_MAX_ATTEMPTS: positiveInt('a positive whole number').default(8),
+  DELIVERY_BACKOFF_MS: positiveInt('a positive number of milliseconds').default(1000),
+  DELIVERY_BACKOFF_MAX_MS: positiveInt('a positive number of milliseconds').default(300_000),
+  DELIVERY_POLL_MS: positiveInt('a positive number of milliseconds').default(500),
+  DELIVERY_BATCH_SIZE: positiveInt('a positive whole number').max(1000, 'must be at most 1000').default(100),
+  DELIVERY_LEASE_MS: positiveInt('a positive number of milliseconds').optional(),
 });
 
 export type DatabaseTarget =
@@ -88,6 +101,18 @@ export interface Config {
   executor: 'jit' | 'graphql-js';
   /** Gateway processes sharing the port (a PostgreSQL server is needed for more than 1). */
   workers: number;
+  routingLimits: { routesPerAccount: number; rulesPerRoute: number; locationsPerRule: number; targetsPerRule: number; replayMaxEvents: number };
+  delivery: {
+    enabled: boolean;
+    timeoutMs: number;
+    maxAttempts: number;
+    backoffMs: number;
+    backoffMaxMs: number;
+    pollMs: number;
+    batchSize: number;
+    /** How long a send may hold its deliveries before another worker takes them. */
+    leaseMs: number;
+  };
 }
 
 /** Reads and validates the configuration; throws ConfigError with one readable line. */
@@ -127,6 +152,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     eventsCountCap: e.EVENTS_COUNT_CAP,
     executor: e.GRAPHQL_EXECUTOR,
     workers: e.WORKERS,
+    routingLimits: {
+      routesPerAccount: e.ROUTES_PER_ACCOUNT,
+      rulesPerRoute: e.RULES_PER_ROUTE,
+      locationsPerRule: e.LOCATIONS_PER_RULE,
+      targetsPerRule: e.TARGETS_PER_RULE,
+      replayMaxEvents: e.REPLAY_MAX_EVENTS,
+    },
+    delivery: {
+      enabled: e.DELIVERY_WORKER,
+      timeoutMs: e.DELIVERY_TIMEOUT_MS,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      backoffMs: e.DELIVERY_BACKOFF_MS,
+      backoffMaxMs: e.DELIVERY_BACKOFF_MAX_MS,
+      pollMs: e.DELIVERY_POLL_MS,
+      batchSize: e.DELIVERY_BATCH_SIZE,
+      leaseMs: e.DELIVERY_LEASE_MS ?? 2 * e.DELIVERY_TIMEOUT_MS + 5000,
+    },
   };
 }
 

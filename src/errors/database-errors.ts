@@ -1,5 +1,6 @@
 // One place that understands what PostgreSQL (through `pg` or Prisma's adapter) reports, so
 // constraint violations and outages become coded errors instead of INTERNAL_SERVER_ERROR.
+import { ConflictError } from './errors.js';
 
 export type DatabaseFault =
   | { kind: 'unique'; constraint?: string; detail?: string }
@@ -78,4 +79,20 @@ export function classifyDatabaseError(error: unknown, depth = 0): DatabaseFault 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const fault = classifyDatabaseError(error);
   return fault?.kind === 'unique' && (!constraint || !fault.constraint || fault.constraint === constraint);
+}
+
+/**
+ * Runs a write whose checks passed but which can still lose a race to a concurrent writer:
+ * a unique key taken, or a referenced row removed, meanwhile. Those become the CONFLICT
+ * they are; `foreignKeyReason` says what to do about the second.
+ */
+export async function conflictOnRace<T>(what: string, fn: () => Promise<T>, foreignKeyReason: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const fault = classifyDatabaseError(error);
+    if (fault?.kind === 'unique') throw new ConflictError(`${what} already exists (created concurrently)`);
+    if (fault?.kind === 'foreign_key') throw new ConflictError(`${what} ${foreignKeyReason}`);
+    throw error;
+  }
 }

@@ -67,9 +67,11 @@ export interface RecordResult {
 
 /**
  * Work that must happen in the transaction that stores new events (routing deliveries,
- * the hash chain). Receives the events stored now, in order.
+ * the hash chain). Receives the events stored now, in order, and the catalog they were
+ * checked against (read before the transaction: the embedded database has one connection);
+ * may return work to do once the transaction has committed.
  */
-export type IngestHook = (client: pg.PoolClient, stored: EventRecord[]) => Promise<void>;
+export type IngestHook = (client: pg.PoolClient, stored: EventRecord[], snapshot: CatalogSnapshot) => Promise<void | (() => void)>;
 
 export interface EventsManagerDeps {
   store: EventsStore;
@@ -227,8 +229,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     });
     issues.throwIfAny();
 
+    const afterCommit: Array<() => void> = [];
     try {
-      return await store.transaction(async (client) => {
+      const result = await store.transaction(async (client) => {
         const toInsert = unique.map((i) => records[i]!);
         const inserted = await store.insert(client, toInsert, unique.map((i) => hashes[i]!));
         const stored = new Map<string, EventRecord>();
@@ -251,7 +254,10 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
         }
         const created = toInsert.filter((e) => inserted.has(e.id));
         if (created.length) {
-          for (const hook of hooks) await hook(client, created);
+          for (const hook of hooks) {
+            const then = await hook(client, created, snapshot);
+            if (then) afterCommit.push(then);
+          }
         }
         return {
           events: records.map((e) => stored.get(e.id) ?? e),
@@ -259,6 +265,8 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
           warnings,
         };
       });
+      for (const then of afterCommit) then();
+      return result;
     } catch (error) {
       if (classifyDatabaseError(error)?.kind === 'foreign_key') {
         throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
@@ -287,6 +295,28 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     },
 
     checkFilter: check,
+
+    /** An event as it would be stored (checked and completed), without storing it. */
+    async prepareEvent(accountId: string, input: EventInput): Promise<EventRecord> {
+      const issues = new IssueList();
+      const snapshot = await catalog.snapshotKnowing([input.action]);
+      const event = normalise(input, undefined, 'input.event.', accountId, snapshot, new Date(), issues, []);
+      issues.throwIfAny();
+      return event!;
+    },
+
+    /** The SQL condition (over `events e`) and parameters of a filter for this account. */
+    async filterWhere(accountId: string, filter: EventFilter | null | undefined): Promise<{ where: string; params: unknown[] }> {
+      const params = new SqlParams();
+      const where = filterSql(accountId, await check(filter), params);
+      return { where, params: params.values };
+    },
+
+    /** Stored events by id (all fields). */
+    async eventsByIds(accountId: string, ids: string[]): Promise<Map<string, EventRecord>> {
+      const found = await store.findWithHashes(store.pool, accountId, ids);
+      return new Map([...found].map(([id, { record }]) => [id, record]));
+    },
 
     async getEvent(accountId: string, id: string, columns: string[]): Promise<EventRecord | null> {
       return store.get(accountId, id, columns);

@@ -5,16 +5,20 @@ import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { Principal } from '../auth/principal.js';
 import { createEventsLoaders, type EventsLoaders } from '../events/events.loaders.js';
 import type { EventsManager } from '../events/events.manager.js';
+import { createRoutingLoaders, type RoutingLoaders } from '../routing/routing.loaders.js';
+import type { RoutingManager } from '../routing/routing.manager.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface Managers {
   catalog: CatalogManager;
   events: EventsManager;
+  routing: RoutingManager;
 }
 
 export interface Loaders {
   catalog: CatalogLoaders;
   events: EventsLoaders;
+  routing: RoutingLoaders;
 }
 
 export interface RequestContext extends Managers {
@@ -33,7 +37,11 @@ export function createRequestContext(managers: Managers, request: { requestId: s
     ...managers,
     ...request,
     get loaders(): Loaders {
-      return (loaders ??= { catalog: createCatalogLoaders(managers.catalog), events: createEventsLoaders(managers.catalog) });
+      return (loaders ??= {
+        catalog: createCatalogLoaders(managers.catalog),
+        events: createEventsLoaders(managers.catalog),
+        routing: createRoutingLoaders(managers.routing, managers.events, request.principal.accountId),
+      });
     },
   };
 }

@@ -7,13 +7,35 @@ import { ActionResolver } from '../catalog/action.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { ServiceResolver } from '../catalog/service.resolver.js';
 import { EventFieldsResolver, EventsResolver } from '../events/events.resolver.js';
+import {
+  DeliveryFieldsResolver,
+  RouteExplanationFieldsResolver,
+  RouteRuleFieldsResolver,
+  RoutingExplanationFieldsResolver,
+  RoutingResolver,
+  RoutingSettingsFieldsResolver,
+  TargetFieldsResolver,
+} from '../routing/routing.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
 /** Built once per process: type-graphql's metadata is global. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [CatalogResolver, ServiceResolver, ActionResolver, EventsResolver, EventFieldsResolver],
+    resolvers: [
+      CatalogResolver,
+      ServiceResolver,
+      ActionResolver,
+      EventsResolver,
+      EventFieldsResolver,
+      RoutingResolver,
+      TargetFieldsResolver,
+      RouteRuleFieldsResolver,
+      RoutingSettingsFieldsResolver,
+      RoutingExplanationFieldsResolver,
+      RouteExplanationFieldsResolver,
+      DeliveryFieldsResolver,
+    ],
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });

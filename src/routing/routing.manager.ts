@@ -1,0 +1,475 @@
+// The routing domain: targets, routes and settings with their consistency rules, the
+// routing of recorded events (deliveries written in the ingest transaction), explain and
+// coverage, and the delivery queue's operations. GraphQL and any tool go through here.
+import type pg from 'pg';
+import type { CatalogManager } from '../catalog/catalog.manager.js';
+import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
+import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
+import { globProblem, globToRegExp } from '../catalog/naming.js';
+import { conflictOnRace } from '../errors/database-errors.js';
+import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
+import { Outcome, Severity } from '../events/event.enums.js';
+import type { EventFilter } from '../events/event-filter.js';
+import type { EventInput, EventRecord } from '../events/event.model.js';
+import type { EventsManager } from '../events/events.manager.js';
+import type { Logger } from '../logging/logger.js';
+import { evaluateRouting, type RoutingConfig, type RoutingDecision, type RuleSpec } from './evaluate.js';
+import type { DeliveryRecord, DeliveryStatus, DropCount, NewDelivery, RouteRecord, RoutingStore, SettingsRecord, TargetRecord } from './routing.store.js';
+import { checkTargetSettings, type TargetSettingsInput } from './target-config.js';
+
+export interface RoutingLimits {
+  routesPerAccount: number;
+  rulesPerRoute: number;
+  locationsPerRule: number;
+  targetsPerRule: number;
+  /** The source system allows two default targets. */
+  defaultTargets: number;
+  replayMaxEvents: number;
+}
+
+export const DEFAULT_LIMITS: RoutingLimits = {
+  routesPerAccount: 10,
+  rulesPerRoute: 30,
+  locationsPerRule: 8,
+  targetsPerRule: 3,
+  defaultTargets: 2,
+  replayMaxEvents: 100_000,
+};
+
+export interface RuleInput {
+  locations: string[];
+  targetIds: string[];
+  actionPatterns?: string[] | null;
+  minSeverity?: Severity | null;
+  outcomes?: Outcome[] | null;
+}
+
+export interface CreateTargetInput extends TargetSettingsInput {
+  name: string;
+  region: string;
+}
+
+export interface TargetPatch extends TargetSettingsInput {
+  name?: string | null;
+  region?: string | null;
+}
+
+export interface SettingsPatch {
+  defaultTargetIds?: string[] | null;
+  permittedTargetRegions?: string[] | null;
+  metadataRegionPrimary?: string | null;
+  metadataRegionBackup?: string | null;
+  privateApiEndpointOnly?: boolean | null;
+}
+
+export interface CoverageGap {
+  action: string;
+  location: string;
+  /** Some severity/outcome combinations are routed, others not. */
+  partial: boolean;
+  unrouted: Array<{ severity: Severity; outcome: Outcome }>;
+}
+
+export interface RoutingManagerDeps {
+  store: RoutingStore;
+  catalog: CatalogManager;
+  events: EventsManager;
+  log: Logger;
+  limits?: Partial<RoutingLimits>;
+}
+
+const NAME_MAX = 256;
+const SEVERITIES = [Severity.NORMAL, Severity.WARNING, Severity.CRITICAL];
+const OUTCOMES = [Outcome.SUCCESS, Outcome.PENDING, Outcome.FAILURE];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createRoutingManager({ store, catalog, events, log, limits: overrides }: RoutingManagerDeps) {
+  const limits: RoutingLimits = { ...DEFAULT_LIMITS, ...overrides };
+  /** Routing configuration per account, with the routing version it was read at. */
+  const configs = new Map<string, { version: number; config: RoutingConfig }>();
+  const listeners = new Set<() => void>();
+
+  function checkName(issues: IssueList, field: string, name: string | null | undefined) {
+    if (name === undefined || name === null) return;
+    if (!name.trim()) issues.add(field, 'must not be blank');
+    else if (name.length > NAME_MAX) issues.add(field, `must be at most ${NAME_MAX} characters`);
+    else if (/[\u0000-\u001f]/.test(name)) issues.add(field, 'must not contain control characters');
+  }
+
+  function checkRegion(issues: IssueList, field: string, region: string, settings: SettingsRecord, snapshot: CatalogSnapshot) {
+    const known = snapshot.locationCodes;
+    if (region === GLOBAL_LOCATION || !known.has(region)) {
+      issues.add(field, `must be a region code (${[...known].filter((c) => c !== GLOBAL_LOCATION).sort().join(', ')})`);
+    } else if (settings.permittedTargetRegions.length && !settings.permittedTargetRegions.includes(region)) {
+      issues.add(field, `region "${region}" is not permitted; the settings permit ${settings.permittedTargetRegions.join(', ')}`);
+    }
+  }
+
+  /** Turns a unique-key or reference race lost to a concurrent change into CONFLICT. */
+  function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return conflictOnRace(what, fn, 'refers to a target that was removed, or is still referenced; reload and retry');
+  }
+
+
+  /** Checks rules inside a transaction; `snapshot` is read before it (PGlite has one connection). */
+  async function checkRules(accountId: string, rules: RuleInput[], db: Parameters<RoutingStore['existingTargetIds']>[0], snapshot: CatalogSnapshot): Promise<RuleSpec[]> {
+    const issues = new IssueList();
+    if (rules.length === 0) issues.add('input.rules', 'must have at least one rule');
+    if (rules.length > limits.rulesPerRoute) issues.add('input.rules', `must have at most ${limits.rulesPerRoute} rules (the limit per route)`);
+    const allTargets = [...new Set(rules.flatMap((r) => r.targetIds).filter((id) => UUID.test(id)))];
+    const existing = await store.existingTargetIds(db, accountId, allTargets);
+    const checked = rules.map((rule, i): RuleSpec => {
+      const at = `input.rules[${i}]`;
+      if (rule.locations.length === 0) issues.add(`${at}.locations`, 'must name at least one location (or *)');
+      if (rule.locations.length > limits.locationsPerRule) issues.add(`${at}.locations`, `must have at most ${limits.locationsPerRule} locations (the limit per rule)`);
+      for (const l of rule.locations) {
+        if (l !== '*' && !snapshot.locationCodes.has(l)) issues.add(`${at}.locations`, `unknown location "${l}"; use known codes, "${GLOBAL_LOCATION}" or "*"`);
+      }
+      if (rule.targetIds.length === 0) issues.add(`${at}.targetIds`, 'must name at least one target');
+      if (rule.targetIds.length > limits.targetsPerRule) issues.add(`${at}.targetIds`, `must have at most ${limits.targetsPerRule} targets (the limit per rule)`);
+      if (new Set(rule.targetIds).size !== rule.targetIds.length) issues.add(`${at}.targetIds`, 'must not repeat a target');
+      for (const id of rule.targetIds) if (!existing.has(id)) issues.add(`${at}.targetIds`, `target "${id}" does not exist in this account`);
+      for (const pattern of rule.actionPatterns ?? []) {
+        const problem = globProblem(pattern);
+        if (problem) issues.add(`${at}.actionPatterns`, `"${pattern}" ${problem}`);
+        else {
+          const regex = globToRegExp(pattern);
+          if (!snapshot.actionIdsMatching((n) => regex.test(n)).length) issues.add(`${at}.actionPatterns`, `"${pattern}" matches no catalog action`);
+        }
+      }
+      return {
+        locations: [...new Set(rule.locations)],
+        targetIds: rule.targetIds,
+        actionPatterns: [...new Set(rule.actionPatterns ?? [])],
+        minSeverity: rule.minSeverity ?? null,
+        outcomes: [...new Set(rule.outcomes ?? [])],
+      };
+    });
+    issues.throwIfAny();
+    return checked;
+  }
+
+  async function requireTarget(db: Parameters<RoutingStore['findTarget']>[0], accountId: string, id: string): Promise<TargetRecord> {
+    const target = UUID.test(id) ? await store.findTarget(db, accountId, id) : null;
+    if (!target) throw new NotFoundError('target', id);
+    return target;
+  }
+
+  async function requireRoute(db: Parameters<RoutingStore['findRoute']>[0], accountId: string, id: string): Promise<RouteRecord> {
+    const route = UUID.test(id) ? await store.findRoute(db, accountId, id) : null;
+    if (!route) throw new NotFoundError('route', id);
+    return route;
+  }
+
+  /** The account's routing, read in the ingest transaction (or fresh for explain). */
+  async function configFor(client: pg.PoolClient | pg.Pool, accountId: string, version: number | undefined): Promise<RoutingConfig> {
+    const cached = configs.get(accountId);
+    if (version === undefined) return { routes: [], defaultTargetIds: [] };
+    if (cached && cached.version === version) return cached.config;
+    const config = await store.loadRoutingConfig(client, accountId);
+    configs.set(accountId, { version, config });
+    return config;
+  }
+
+  function decide(config: RoutingConfig, e: { location: string; action: string; actionId?: number; severity: Severity; outcome: Outcome }, catalogAction: string | null, explain = false): RoutingDecision {
+    return evaluateRouting(config, { location: e.location, action: e.action, catalogAction, severity: e.severity, outcome: e.outcome }, explain);
+  }
+
+  /** In the ingest transaction: the deliveries of newly stored events, and drop counts. */
+  async function routeStored(client: pg.PoolClient, stored: EventRecord[], snapshot: CatalogSnapshot): Promise<(() => void) | void> {
+    const accounts = [...new Set(stored.map((e) => e.accountId))];
+    const versions = await store.routingVersions(client, accounts);
+    const deliveries: NewDelivery[] = [];
+    const drops = new Map<string, DropCount>();
+    for (const accountId of accounts) {
+      const config = await configFor(client, accountId, versions.get(accountId));
+      for (const e of stored) {
+        if (e.accountId !== accountId) continue;
+        const decision = decide(config, e, snapshot.actionsById.get(e.actionId)?.name ?? null);
+        for (const targetId of decision.targetIds) {
+          const routeId = decision.via.get(targetId) ?? null;
+          deliveries.push({ accountId, eventId: e.id, targetId, routeId, reason: routeId ? 'route' : 'default_targets' });
+        }
+        if (decision.dropped) {
+          const key = `${accountId}\u0000${e.location}\u0000${e.action}`;
+          const drop = drops.get(key);
+          if (drop) drop.count++;
+          else drops.set(key, { accountId, location: e.location, action: e.action, count: 1 });
+        }
+      }
+    }
+    await store.writeRouting(client, deliveries, [...drops.values()]);
+    if (deliveries.length) return () => listeners.forEach((wake) => wake());
+  }
+
+  events.onStored(routeStored);
+
+  return {
+    limits,
+
+    /** Called (after commit) when new deliveries are queued in this process. */
+    onDeliveriesQueued(listener: () => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    // ---- targets -----------------------------------------------------------------------
+
+    listTargets: (accountId: string) => store.listTargets(accountId),
+    targetsByIds: (ids: readonly string[]) => store.targetsByIds(ids),
+
+    async getTarget(accountId: string, id: string): Promise<TargetRecord | null> {
+      return UUID.test(id) ? store.findTarget(store.prisma, accountId, id) : null;
+    },
+
+    async createTarget(accountId: string, input: CreateTargetInput): Promise<TargetRecord> {
+      const issues = new IssueList();
+      checkName(issues, 'input.name', input.name);
+      const settings = checkTargetSettings(input, 'input', undefined, true);
+      const snapshot = await catalog.snapshot();
+      return guard(`target "${input.name}"`, () =>
+        store.transaction(async (tx) => {
+          await store.touchAccount(tx, accountId);
+          checkRegion(issues, 'input.region', input.region, await store.getSettings(tx, accountId), snapshot);
+          issues.throwIfAny();
+          if (await store.targetNameTaken(tx, accountId, input.name)) throw new ConflictError(`a target named "${input.name}" already exists`, { field: 'input.name' });
+          return store.createTarget(tx, { accountId, name: input.name, region: input.region, type: settings.kind, config: settings.config, secret: settings.secret ?? null });
+        }),
+      );
+    },
+
+    async updateTarget(accountId: string, id: string, patch: TargetPatch): Promise<TargetRecord> {
+      const issues = new IssueList();
+      checkName(issues, 'input.patch.name', patch.name);
+      const snapshot = await catalog.snapshot();
+      return guard(`target "${patch.name ?? id}"`, () =>
+        store.transaction(async (tx) => {
+          await store.touchAccount(tx, accountId);
+          const target = await requireTarget(tx, accountId, id);
+          const hasSettings = ['cloudObjectStorage', 'eventStreams', 'cloudLogs', 'webhook'].some((k) => patch[k as keyof TargetSettingsInput]);
+          const settings = hasSettings ? checkTargetSettings(patch, 'input.patch', target.type, false) : null;
+          if (patch.region) checkRegion(issues, 'input.patch.region', patch.region, await store.getSettings(tx, accountId), snapshot);
+          issues.throwIfAny();
+          if (patch.name && (await store.targetNameTaken(tx, accountId, patch.name, id))) throw new ConflictError(`a target named "${patch.name}" already exists`, { field: 'input.patch.name' });
+          return store.updateTarget(tx, id, {
+            ...(patch.name ? { name: patch.name } : {}),
+            ...(patch.region ? { region: patch.region } : {}),
+            ...(settings ? { config: settings.config, ...(settings.secret !== undefined ? { secret: settings.secret } : {}) } : {}),
+          });
+        }),
+      );
+    },
+
+    async deleteTarget(accountId: string, id: string): Promise<TargetRecord> {
+      return guard(`target ${id}`, () =>
+        store.transaction(async (tx) => {
+          await store.touchAccount(tx, accountId);
+          const target = await requireTarget(tx, accountId, id);
+          const refs = await store.targetReferrers(tx, id);
+          if (refs.routes.length || refs.defaultTarget) {
+            const referrers = [
+              ...refs.routes.map((r) => `route "${r.name}" (rule${r.rules.length > 1 ? 's' : ''} ${r.rules.join(', ')})`),
+              ...(refs.defaultTarget ? ['the default targets of the settings'] : []),
+            ];
+            throw new ConflictError(`target "${target.name}" is still used by ${referrers.join(' and ')}`, { referrers });
+          }
+          await store.deleteTarget(tx, id);
+          return target;
+        }),
+      );
+    },
+
+    // ---- routes ------------------------------------------------------------------------
+
+    listRoutes: (accountId: string) => store.listRoutes(accountId),
+
+    async getRoute(accountId: string, id: string): Promise<RouteRecord | null> {
+      return UUID.test(id) ? store.findRoute(store.prisma, accountId, id) : null;
+    },
+
+    async createRoute(accountId: string, input: { name: string; rules: RuleInput[] }): Promise<RouteRecord> {
+      const issues = new IssueList();
+      checkName(issues, 'input.name', input.name);
+      issues.throwIfAny();
+      const snapshot = await catalog.snapshot();
+      return guard(`route "${input.name}"`, () =>
+        store.transaction(async (tx) => {
+          await store.touchAccount(tx, accountId);
+          const rules = await checkRules(accountId, input.rules, tx, snapshot);
+          if ((await store.countRoutes(tx, accountId)) >= limits.routesPerAccount) {
+            throw new ConflictError(`the account has ${limits.routesPerAccount} routes, the most allowed; delete one first`, { limit: limits.routesPerAccount });
+          }
+          if (await store.routeNameTaken(tx, accountId, input.name)) throw new ConflictError(`a route named "${input.name}" already exists`, { field: 'input.name' });
+          const id = await store.createRoute(tx, accountId, input.name);
+          await store.replaceRules(tx, id, rules);
+          return (await store.findRoute(tx, accountId, id))!;
+        }),
+      );
+    },
+
+    /** Replaces the rules (and the name); refused when `expectedVersion` is not current. */
+    async updateRoute(accountId: string, input: { id: string; expectedVersion?: number | null; name?: string | null; rules?: RuleInput[] | null }): Promise<RouteRecord> {
+      const issues = new IssueList();
+      checkName(issues, 'input.name', input.name);
+      issues.throwIfAny();
+      const snapshot = await catalog.snapshot();
+      return guard(`route "${input.name ?? input.id}"`, () =>
+        store.transaction(async (tx) => {
+          await store.touchAccount(tx, accountId);
+          const route = await requireRoute(tx, accountId, input.id);
+          const rules = input.rules ? await checkRules(accountId, input.rules, tx, snapshot) : null;
+          if (input.name && (await store.routeNameTaken(tx, accountId, input.name, route.id))) throw new ConflictError(`a route named "${input.name}" already exists`, { field: 'input.name' });
+          const expected = input.expectedVersion ?? null;
+          if (!(await store.bumpRoute(tx, route.id, expected, input.name ?? undefined))) {
+            const current = (await store.findRoute(tx, accountId, route.id))?.version;
+            throw new ConflictError(`route "${route.name}" was changed meanwhile: version ${current} is current, not ${expected}; reload it and apply your change again`, {
+              field: 'input.expectedVersion',
+              currentVersion: current,
+            });
+          }
+          if (rules) await store.replaceRules(tx, route.id, rules);
+          return (await store.findRoute(tx, accountId, route.id))!;
+        }),
+      );
+    },
+
+    async deleteRoute(accountId: string, id: string): Promise<RouteRecord> {
+      return store.transaction(async (tx) => {
+        await store.touchAccount(tx, accountId);
+        const route = await requireRoute(tx, accountId, id);
+        await store.deleteRoute(tx, id);
+        return route;
+      });
+    },
+
+    // ---- settings ----------------------------------------------------------------------
+
+    getSettings: (accountId: string) => store.getSettings(store.prisma, accountId),
+
+    async updateSettings(accountId: string, patch: SettingsPatch): Promise<SettingsRecord> {
+      const snapshot = await catalog.snapshot();
+      return guard('settings', () =>
+        store.transaction(async (tx) => {
+          await store.touchAccount(tx, accountId);
+          const current = await store.getSettings(tx, accountId);
+          const next: SettingsRecord = {
+            accountId,
+            defaultTargetIds: patch.defaultTargetIds ?? current.defaultTargetIds,
+            permittedTargetRegions: patch.permittedTargetRegions ? [...new Set(patch.permittedTargetRegions)] : current.permittedTargetRegions,
+            metadataRegionPrimary: patch.metadataRegionPrimary !== undefined ? patch.metadataRegionPrimary : current.metadataRegionPrimary,
+            metadataRegionBackup: patch.metadataRegionBackup !== undefined ? patch.metadataRegionBackup : current.metadataRegionBackup,
+            privateApiEndpointOnly: patch.privateApiEndpointOnly ?? current.privateApiEndpointOnly,
+          };
+          const issues = new IssueList();
+          const regions = new Set([...snapshot.locationCodes].filter((c) => c !== GLOBAL_LOCATION));
+          if (next.defaultTargetIds.length > limits.defaultTargets) issues.add('input.defaultTargetIds', `must have at most ${limits.defaultTargets} targets`);
+          if (new Set(next.defaultTargetIds).size !== next.defaultTargetIds.length) issues.add('input.defaultTargetIds', 'must not repeat a target');
+          const existing = await store.existingTargetIds(tx, accountId, next.defaultTargetIds.filter((id) => UUID.test(id)));
+          for (const id of next.defaultTargetIds) if (!existing.has(id)) issues.add('input.defaultTargetIds', `target "${id}" does not exist in this account`);
+          for (const r of next.permittedTargetRegions) if (!regions.has(r)) issues.add('input.permittedTargetRegions', `unknown region "${r}"`);
+          for (const [field, value] of [['input.metadataRegionPrimary', next.metadataRegionPrimary], ['input.metadataRegionBackup', next.metadataRegionBackup]] as const) {
+            if (value !== null && !regions.has(value)) issues.add(field, `unknown region "${value}"`);
+          }
+          if (next.metadataRegionPrimary && next.metadataRegionPrimary === next.metadataRegionBackup) issues.add('input.metadataRegionBackup', 'must differ from the primary metadata region');
+          issues.throwIfAny();
+          if (next.permittedTargetRegions.length) {
+            const outside = await store.targetsOutsideRegions(tx, accountId, next.permittedTargetRegions);
+            if (outside.length) {
+              throw new ConflictError(`targets in other regions exist: ${outside.map((t) => `"${t.name}" (${t.region})`).join(', ')}; move or delete them first`, {
+                field: 'input.permittedTargetRegions',
+                targets: outside.map((t) => t.name),
+              });
+            }
+          }
+          await store.saveSettings(tx, next);
+          return next;
+        }),
+      );
+    },
+
+    // ---- evaluation --------------------------------------------------------------------
+
+    /** What routing does with an event: the rule each route matched, or why none did. */
+    async explain(accountId: string, subject: { event?: EventInput | null; eventId?: string | null }): Promise<{ event: EventRecord; decision: RoutingDecision }> {
+      if (!!subject.event === !!subject.eventId) throw new UserInputError({ field: 'input', reason: 'give exactly one of event and eventId' });
+      const event = subject.event
+        ? await events.prepareEvent(accountId, subject.event)
+        : await events.getEvent(accountId, subject.eventId!, ['id', 'event_time', 'action_id', 'action', 'location', 'severity', 'outcome', 'service_prefix']);
+      if (!event) throw new NotFoundError('event', subject.eventId!);
+      const version = (await store.routingVersions(store.pool, [accountId])).get(accountId);
+      const config = await configFor(store.pool, accountId, version);
+      const snapshot = await catalog.snapshot();
+      return { event, decision: decide(config, event, snapshot.actionsById.get(event.actionId)?.name ?? null, true) };
+    },
+
+    /** Catalog actions and locations whose events would reach no target. */
+    async coverage(accountId: string): Promise<{ pairs: number; covered: number; gaps: CoverageGap[] }> {
+      const snapshot = await catalog.snapshot();
+      const version = (await store.routingVersions(store.pool, [accountId])).get(accountId);
+      const config = await configFor(store.pool, accountId, version);
+      const everywhere = [...snapshot.locationCodes];
+      const gaps: CoverageGap[] = [];
+      let pairs = 0;
+      for (const action of [...snapshot.actionsById.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+        const locations = action.service.locations.size ? [...action.service.locations, GLOBAL_LOCATION] : everywhere;
+        for (const location of [...new Set(locations)].sort()) {
+          pairs++;
+          const unrouted: CoverageGap['unrouted'] = [];
+          for (const severity of SEVERITIES) {
+            for (const outcome of OUTCOMES) {
+              const decision = evaluateRouting(config, { location, action: action.name, catalogAction: action.name, severity, outcome });
+              if (!decision.targetIds.length) unrouted.push({ severity, outcome });
+            }
+          }
+          if (unrouted.length) gaps.push({ action: action.name, location, partial: unrouted.length < SEVERITIES.length * OUTCOMES.length, unrouted });
+        }
+      }
+      return { pairs, covered: pairs - gaps.length, gaps };
+    },
+
+    drops: (accountId: string) => store.listDrops(accountId),
+
+    // ---- deliveries --------------------------------------------------------------------
+
+    async listDeliveries(accountId: string, filter: { statuses?: DeliveryStatus[] | null; targetId?: string | null; eventId?: string | null }, page: { afterId: string | null; limit: number }): Promise<DeliveryRecord[]> {
+      if (filter.targetId && !UUID.test(filter.targetId)) throw new UserInputError({ field: 'filter.targetId', reason: 'is not a target id' });
+      if (page.afterId !== null && !/^\d{1,18}$/.test(page.afterId)) throw new UserInputError({ field: 'after', reason: 'is not a cursor of this list; pass a cursor returned by it' });
+      return store.listDeliveries(accountId, filter, page);
+    },
+
+    async countDeliveries(accountId: string, filter: { statuses?: DeliveryStatus[] | null; targetId?: string | null; eventId?: string | null }): Promise<number> {
+      if (filter.targetId && !UUID.test(filter.targetId)) throw new UserInputError({ field: 'filter.targetId', reason: 'is not a target id' });
+      return store.countDeliveries(accountId, filter);
+    },
+
+    async redeliver(accountId: string, ids: string[]): Promise<string[]> {
+      const issues = new IssueList();
+      if (ids.length === 0 || ids.length > 1000) issues.add('input.ids', 'must list 1 to 1000 deliveries');
+      ids.forEach((id, i) => {
+        if (!/^\d{1,18}$/.test(id)) issues.add(`input.ids[${i}]`, 'is not a delivery id');
+      });
+      issues.throwIfAny();
+      const queued = await store.redeliver(accountId, ids);
+      const missing = ids.filter((id) => !queued.includes(id));
+      if (missing.length === ids.length) throw new NotFoundError('delivery', missing[0]!);
+      listeners.forEach((wake) => wake());
+      return queued;
+    },
+
+    /** Queues the past events a filter selects for a target (a new one, typically). */
+    async replayToTarget(accountId: string, targetId: string, filter: EventFilter | null): Promise<number> {
+      const target = await requireTarget(store.prisma, accountId, targetId);
+      const { where, params } = await events.filterWhere(accountId, filter);
+      const count = await store.countForReplay(where, params, limits.replayMaxEvents);
+      if (count > limits.replayMaxEvents) {
+        throw new UserInputError({ field: 'input.filter', reason: `selects more than ${limits.replayMaxEvents} events; narrow the time range or the conditions` });
+      }
+      const queued = await store.replay(accountId, target.id, where, params);
+      log.info({ accountId, targetId, queued }, 'replay queued');
+      listeners.forEach((wake) => wake());
+      return queued;
+    },
+  };
+}
+
+export type RoutingManager = ReturnType<typeof createRoutingManager>;
