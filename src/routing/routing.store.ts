@@ -338,9 +338,9 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
            SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::"DeliveryReason"[])
            ON CONFLICT (account_id, event_id, target_id) DO NOTHING),
          x AS (
-           INSERT INTO routing_drops AS r (account_id, location, action, count, last_at)
-           SELECT a, l, n, c, now() FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[]) AS t(a, l, n, c) ORDER BY 1, 2, 3
-           ON CONFLICT (account_id, location, action) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at)
+           INSERT INTO routing_drops AS r (account_id, location, action, shard, count, last_at)
+           SELECT a, l, n, pg_backend_pid() % 8, c, now() FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[]) AS t(a, l, n, c) ORDER BY 1, 2, 3
+           ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at)
          SELECT 1`,
         [
           deliveries.map((d) => d.accountId),
@@ -357,7 +357,11 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
     },
 
     async listDrops(accountId: string): Promise<Array<{ location: string; action: string; count: number; lastAt: Date }>> {
-      const { rows } = await pool.query('SELECT location, action, count::bigint AS count, last_at FROM routing_drops WHERE account_id = $1 ORDER BY count DESC, location, action', [accountId]);
+      const { rows } = await pool.query(
+        `SELECT location, action, sum(count)::bigint AS count, max(last_at) AS last_at FROM routing_drops WHERE account_id = $1
+          GROUP BY location, action ORDER BY count DESC, location, action`,
+        [accountId],
+      );
       return rows.map((r) => ({ location: r.location, action: r.action, count: Number(r.count), lastAt: r.last_at }));
     },
 
