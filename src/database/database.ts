@@ -48,6 +48,10 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
   });
   // An idle connection dropped by the server (restart, failover) must not crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+  // A connection that breaks while checked out (between the statements of a transaction,
+  // say) emits 'error' on its client, where no one listens: that would end the process.
+  // The statement that uses it next fails and the pool discards it.
+  pool.on('connect', (client) => client.on('error', (error) => log.debug({ err: error }, 'database connection failed while in use')));
 
   try {
     await waitUntilReachable(pool, label, config.connectTimeoutMs);

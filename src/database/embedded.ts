@@ -21,7 +21,7 @@ const LOCK_FILE = 'gateway.lock';
  * Opens (or creates) the embedded database in `<dataDir>/pg`. Refuses, without touching
  * anything, a folder another live process holds or one that is not a PostgreSQL folder.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections = 4): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, maxConnections = 4, listenPort = 0): Promise<EmbeddedPostgres> {
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (error) {
@@ -41,7 +41,7 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections = 4)
           'move the folder away to start with a fresh database, or set DATA_DIR to another folder (nothing was changed)',
       );
     }
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: listenPort, maxConnections });
     await server.start();
     const [host, port] = server.getServerConn().split(':');
     return {

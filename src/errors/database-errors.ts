@@ -7,6 +7,7 @@ export type DatabaseFault =
   | { kind: 'foreign_key'; constraint?: string; detail?: string }
   | { kind: 'serialization' }
   | { kind: 'timeout' }
+  | { kind: 'bad_text' }
   | { kind: 'unavailable'; reason: string };
 
 const UNAVAILABLE_CODES = new Set([
@@ -61,6 +62,8 @@ export function classifyDatabaseError(error: unknown, depth = 0): DatabaseFault 
     return { kind: 'serialization' };
   }
   if (code === '57014' || code === 'P1008' || e.kind === 'SocketTimeout') return { kind: 'timeout' };
+  // Text PostgreSQL cannot hold (a NUL character): the client's input, refused as such.
+  if (code === '22021' || code === '22P05') return { kind: 'bad_text' };
   if (
     (code && UNAVAILABLE_CODES.has(code)) ||
     e.kind === 'DatabaseNotReachable' ||

@@ -85,6 +85,7 @@ export function checkFilter(filter: EventFilter | null | undefined, catalog: Cat
       ['target.id', c.target?.id], ['target.name', c.target?.name], ['target.typeURI', c.target?.typeURI],
     ] as const) {
       if (typeof value === 'string' && (value.length === 0 || value.length > MAX_TEXT)) issues.add(`${path}.${key}`, `must be 1 to ${MAX_TEXT} characters`);
+      else if (typeof value === 'string' && value.includes('\u0000')) issues.add(`${path}.${key}`, 'must not contain NUL characters');
     }
     const rc = c.reasonCode;
     if (rc && rc.min !== null && rc.min !== undefined && rc.max !== null && rc.max !== undefined && rc.min > rc.max) {

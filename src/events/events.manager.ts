@@ -22,6 +22,27 @@ export const MAX_JSON_BYTES = 64 * 1024;
 export const MAX_FUTURE_MS = 5 * 60_000;
 const EARLIEST = Date.UTC(1990, 0, 1);
 
+/** How deep request and response data may nest (PostgreSQL and the hashing recurse). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Why a JSON value cannot be stored (too deep, or a NUL that jsonb refuses), or null. */
+function jsonProblem(root: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+    } else if (value && typeof value === 'object') {
+      if (depth > MAX_JSON_DEPTH) return `must not nest more than ${MAX_JSON_DEPTH} levels deep`;
+      for (const [k, v] of Object.entries(value)) {
+        if (k.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+        stack.push([v, depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
 /** Bounds of every string field of an event (characters). */
 const LIMITS = {
   id: 128,
@@ -110,6 +131,12 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
 
   function jsonValue(issues: IssueList, field: string, value: unknown, index: number | undefined): JsonValue | null {
     if (value === null || value === undefined) return null;
+    // Depth first: serialising (here, and for the content hash) recurses.
+    const problem = jsonProblem(value);
+    if (problem) {
+      issues.add(field, problem, index);
+      return null;
+    }
     const text = JSON.stringify(value);
     if (Buffer.byteLength(text) > MAX_JSON_BYTES) issues.add(field, `must be at most ${MAX_JSON_BYTES / 1024} KiB as JSON`, index);
     return value as JsonValue;

@@ -131,6 +131,8 @@ describe('recordEvent', () => {
     ['a missing initiator id', { initiator: { id: '' } }, 'input.initiator.id', /must not be empty|is required/],
     ['a reason code that is no HTTP status', { reason: { reasonCode: 42 } }, 'input.reason.reasonCode', /HTTP status/],
     ['request data over 64 KiB', { requestData: { blob: 'x'.repeat(65 * 1024) } }, 'input.requestData', /64 KiB/],
+    ['request data nested too deep', { requestData: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) }, 'input.requestData', /nest more than 32 levels/],
+    ['a NUL character in response data', { responseData: { note: 'a\u0000b' } }, 'input.responseData', /NUL/],
     ['a message over 4096 characters', { message: 'm'.repeat(4097) }, 'input.message', /at most 4096/],
     ['control characters', { message: 'bell\u0007' }, 'input.message', /control characters/],
     ['an id over 128 characters', { id: 'i'.repeat(129) }, 'input.id', /at most 128/],
