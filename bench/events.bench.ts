@@ -24,6 +24,7 @@ import { openDatabase } from '../src/database/database.js';
 import { applyPendingMigrations } from '../src/database/migrations.js';
 import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
 import { ROLLUPS } from '../src/events/rollups.js';
+import { toolPrincipal } from '../src/auth/principal.js';
 import { createManagers, seedDatabase } from '../src/gateway.js';
 import { createLogger } from '../src/logging/logger.js';
 
@@ -114,6 +115,7 @@ async function prepareDatabase() {
   await applyPendingMigrations(db.pool);
   const managers = createManagers(db, createLogger('warn'));
   await seedDatabase(managers);
+  const { key } = await managers.keys.createKey(toolPrincipal('bench'), { role: 'admin', name: 'bench' });
   // The raw side of an earlier run's ingest measurement (it bypasses the rollups, so deleting
   // it keeps them exact). The gateway side stays: a year old, it is outside every query.
   await db.pool.query("DELETE FROM events WHERE account_id = 'bench-raw'");
@@ -142,7 +144,7 @@ async function prepareDatabase() {
   const snapshot = await managers.catalog.snapshot();
   const globIds = snapshot.actionIdsMatching((n) => n.endsWith('.delete'));
   const total = Number((await q("SELECT count(*) FROM events WHERE account_id = $1 AND event_time >= now() - interval '8 days'", [ACCOUNT]))[0].count);
-  return { db, managers, hotAction, initiator, target, page, globIds, total, generation };
+  return { db, managers, key, hotAction, initiator, target, page, globIds, total, generation };
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -160,11 +162,14 @@ const gateway = start('src/main.ts', {
   LOG_LEVEL: 'warn',
   NODE_ENV: 'production',
   DATABASE_POOL_SIZE: '10',
+  // The per-key rate limit is not what this measures.
+  RATE_LIMIT_PER_SECOND: '1000000',
 });
 const raw = start('bench/raw-server.ts', { DATABASE_URL: benchUrl.toString(), PORT: String(rawPort), BENCH_ACCOUNT: ACCOUNT });
 await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`);
 await waitFor(`http://127.0.0.1:${rawPort}/stats`);
 const gql = `http://127.0.0.1:${gatewayPort}/graphql`;
+const GATEWAY_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${prepared.key}` };
 const rawBase = `http://127.0.0.1:${rawPort}`;
 
 // The same columns the raw endpoint returns; `nodes` (the connection's list without cursors)
@@ -206,7 +211,7 @@ const queries: Array<{ name: string; gateway: () => { query: string; variables: 
 ];
 
 async function gatewayRequest(body: { query: string; variables: Record<string, unknown> }) {
-  const res = await fetch(gql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(gql, { method: 'POST', headers: GATEWAY_HEADERS, body: JSON.stringify(body) });
   const json = (await res.json()) as { errors?: unknown[] };
   if (json.errors) throw new Error(JSON.stringify(json.errors));
 }
@@ -233,7 +238,7 @@ async function cannon(options: autocannon.Options): Promise<number> {
   return result.requests.average;
 }
 const first = queries[0]!;
-const gatewayRps = await cannon({ url: gql, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(first.gateway()) });
+const gatewayRps = await cannon({ url: gql, method: 'POST', headers: GATEWAY_HEADERS, body: JSON.stringify(first.gateway()) });
 const rawRps = await cannon({ url: rawBase + first.raw });
 log(`throughput: gateway ${gatewayRps} req/s, raw ${rawRps} req/s`);
 

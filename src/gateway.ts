@@ -1,24 +1,32 @@
 // The composition root: opens the database, migrates and seeds it, builds the domain
 // managers and the GraphQL schema, and serves HTTP. main.ts and the tests both start the
 // gateway through here.
+// type-graphql's decorators need the metadata API before any GraphQL type module loads.
+import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { createCatalogManager } from './catalog/catalog.manager.js';
-import { localOperator } from './auth/principal.js';
-import { createEventsManager } from './events/events.manager.js';
-import { createEventsStore } from './events/events.store.js';
-import { startDeliveryWorker } from './routing/delivery.worker.js';
-import { createRoutingManager } from './routing/routing.manager.js';
-import { createRoutingStore } from './routing/routing.store.js';
 import path from 'node:path';
+import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
+import { gatewayServiceDocument } from './audit/gateway-service.js';
+import { checkAccessRules } from './auth/access.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createKeysManager } from './auth/keys.manager.js';
+import { createKeysStore } from './auth/keys.store.js';
+import { toolPrincipal } from './auth/principal.js';
+import { createCatalogManager } from './catalog/catalog.manager.js';
 import { createCatalogStore } from './catalog/catalog.store.js';
 import type { Config } from './config/config.js';
 import { seedCatalogPath } from './config/paths.js';
 import { openDatabase, type Database } from './database/database.js';
 import { applyPendingMigrations, localMigrationNames, pendingMigrationNames, type MigrationReport } from './database/migrations.js';
 import { StartupError } from './errors/startup-error.js';
+import { createEventsManager } from './events/events.manager.js';
+import { createEventsStore } from './events/events.store.js';
 import type { Logger } from './logging/logger.js';
+import { startDeliveryWorker } from './routing/delivery.worker.js';
+import { createRoutingManager } from './routing/routing.manager.js';
+import { createRoutingStore } from './routing/routing.store.js';
 import { createApollo } from './server/apollo.js';
 import { createRequestContext, type Managers } from './server/context.js';
 import { createRequestHandler, type Readiness } from './server/http-server.js';
@@ -30,21 +38,36 @@ export interface Gateway {
   port: number;
   db: Database;
   migrations: MigrationReport;
-  managers: Managers;
+  managers: Managers & { audit: AuditTrail };
+  /** The admin key made at the first start of an embedded database (shown once), else null. */
+  localAdminKey: string | null;
   stop(): Promise<void>;
 }
 
-export function createManagers(db: Database, log: Logger, options: { eventsCountCap?: number; routingLimits?: Config['routingLimits'] } = {}): Managers {
-  const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log });
-  const events = createEventsManager({ store: createEventsStore(db.pool), catalog, log, countCap: options.eventsCountCap });
-  const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits });
-  return { catalog, events, routing };
+export interface ManagerOptions {
+  eventsCountCap?: number;
+  routingLimits?: Config['routingLimits'];
+  operatorAccount?: string;
 }
 
-/** Reference data and, on an empty database, the shipped catalog. */
+/** The domain managers on one database, wired to the gateway's own audit trail. */
+export function createManagers(db: Database, log: Logger, options: ManagerOptions = {}): Managers & { audit: AuditTrail } {
+  const audit = createAuditTrail({ prisma: db.prisma, log });
+  // A change's audit record is in `events` by the time the change is answered.
+  const onWrite = () => audit.afterChange();
+  const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log, audit: audit.record, onWrite });
+  const events = createEventsManager({ store: createEventsStore(db.pool), catalog, log, countCap: options.eventsCountCap });
+  audit.connect(events);
+  const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite });
+  const keys = createKeysManager({ store: createKeysStore(db.prisma), audit: audit.record, log, operatorAccount: options.operatorAccount ?? 'local', onWrite });
+  return { catalog, events, routing, keys, audit };
+}
+
+/** Reference data, the gateway's own catalog service and, on an empty database, the shipped catalog. */
 export async function seedDatabase(managers: Managers): Promise<void> {
   await managers.catalog.ensureReferenceData();
   await managers.catalog.seedIfEmpty(JSON.parse(await readFile(seedCatalogPath, 'utf8')));
+  await managers.catalog.ensureBuiltIn(gatewayServiceDocument());
 }
 
 export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
@@ -52,10 +75,14 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   try {
     const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
     const migrationNames = await localMigrationNames();
-    const managers = createManagers(db, log, { eventsCountCap: config.eventsCountCap, routingLimits: config.routingLimits });
+    const managers = createManagers(db, log, { eventsCountCap: config.eventsCountCap, routingLimits: config.routingLimits, operatorAccount: config.operatorAccount });
     await seedDatabase(managers);
+    // Zero setup: the embedded database is one user's; give that user an admin key.
+    const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
+    managers.audit.start();
 
     const schema = await buildGatewaySchema();
+    checkAccessRules(schema);
     const httpServer = http.createServer();
     const apollo = createApollo({
       schema,
@@ -65,8 +92,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       landingPage: config.landingPage,
       shutdownGraceMs: config.shutdownGraceMs,
       executor: config.executor,
+      limits: config.queryLimits,
+      executionTimeoutMs: config.executionTimeoutMs,
     });
     await apollo.start();
+    const authenticator = createAuthenticator({ keys: managers.keys, ratePerSecond: config.ratePerSecond });
 
     let stopping = false;
     const readiness = async (): Promise<Readiness> => {
@@ -83,13 +113,16 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       createRequestHandler({
         log,
         bodyLimitBytes: config.bodyLimitBytes,
+        maxBatch: config.queryLimits.maxOperations,
         getApollo: () => apollo,
         readiness,
-        createContext: async ({ requestId, log: requestLog }) => createRequestContext(managers, { requestId, log: requestLog, principal: localOperator }),
+        identify: (req, operations) => authenticator.identify(req, operations),
+        createContext: async (request) => createRequestContext(managers, request),
       }),
     );
     const port = await listen(httpServer, config.port, config.host).catch(async (error) => {
       await apollo.stop();
+      await managers.audit.stop();
       throw error;
     });
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
@@ -107,6 +140,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       db,
       migrations,
       managers,
+      localAdminKey,
       async stop() {
         if (stopping) return;
         stopping = true;
@@ -115,6 +149,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         await apollo.stop();
         unsubscribe();
         await worker?.stop();
+        await managers.audit.stop();
         await db.close();
       },
     };

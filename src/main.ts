@@ -55,6 +55,13 @@ async function serve(config: Config, log: Logger): Promise<void> {
       : `migrations: up to date (${total} applied, none pending)`,
   );
 
+  if (gateway.localAdminKey) {
+    log.warn(
+      { key: gateway.localAdminKey, account: config.operatorAccount },
+      'admin key of this embedded database, shown once (only its hash is stored): send "Authorization: Bearer <key>"; in Apollo Sandbox, add it under Headers',
+    );
+  }
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

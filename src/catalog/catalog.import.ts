@@ -2,6 +2,7 @@
 // same rules as the mutations. Re-importing a page changes nothing; a page about a service
 // that another page already described only fills in what is missing (002 and 004 merge).
 import { UserInputError } from '../errors/errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { Action, CatalogStore, Db, NewAction, Service } from './catalog.store.js';
 import { templateValuesProblem, MAX_DESCRIPTION, MAX_GROUP } from './catalog.rules.js';
 import { parseDocument, type ParsedAction, type ParsedDocument, type SkippedLine } from './importer/parse-document.js';
@@ -40,8 +41,11 @@ export function createCatalogImport(store: CatalogStore) {
     return parseDocument(text, source, { knownPrefixes: services.map((s) => s.prefix), locationCodes: locations });
   }
 
-  /** Writes (or, with dryRun, only evaluates) one parsed page. */
-  async function apply(document: ParsedDocument, dryRun: boolean): Promise<ImportSummary> {
+  /**
+   * Writes (or, with dryRun, only evaluates) one parsed page. `within` runs in the same
+   * transaction when the page changed something (the audit record of the import).
+   */
+  async function apply(document: ParsedDocument, dryRun: boolean, within?: (tx: Prisma.TransactionClient, summary: ImportSummary) => Promise<void>): Promise<ImportSummary> {
     const summary: ImportSummary = {
       source: document.source,
       dryRun,
@@ -121,7 +125,12 @@ export function createCatalogImport(store: CatalogStore) {
       if (inserts.length) await store.createActions(db, inserts);
     };
     if (dryRun) await work(store.prisma);
-    else await store.transaction(work);
+    else {
+      await store.transaction(async (db) => {
+        await work(db);
+        if (within && summary.services.added.length + summary.services.updated.length + summary.actions.added.length + summary.actions.updated.length > 0) await within(db, summary);
+      });
+    }
     if (summary.actions.added.length + summary.actions.updated.length + summary.actions.unchanged.length === 0) {
       summary.note = 'no importable actions on this page; nothing imported';
     }

@@ -5,6 +5,9 @@
 import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
 import { classifyDatabaseError, conflictOnRace } from '../errors/database-errors.js';
 import type { Logger } from '../logging/logger.js';
+import type { AuditRecorder } from '../audit/audit-trail.js';
+import { GATEWAY_SERVICE_PREFIX, GATEWAY_SOURCE } from '../audit/gateway-service.js';
+import type { Principal } from '../auth/principal.js';
 import { createCatalogCache, type CatalogSnapshot } from './catalog.cache.js';
 import { createCatalogImport, type ImportSummary } from './catalog.import.js';
 import type { ParsedDocument } from './importer/parse-document.js';
@@ -66,9 +69,13 @@ export interface ActionMatch {
 export interface CatalogManagerDeps {
   store: CatalogStore;
   log: Logger;
+  /** Records each change in the gateway's audit trail, in the change's transaction. */
+  audit: AuditRecorder;
+  /** Called after every write transaction (the audit trail moves its records then). */
+  onWrite?: () => Promise<unknown>;
 }
 
-export function createCatalogManager({ store, log }: CatalogManagerDeps) {
+export function createCatalogManager({ store, log, audit, onWrite }: CatalogManagerDeps) {
   const cache = createCatalogCache(store);
   // Every write goes through here, so the in-memory snapshot never outlives a change.
   const writeStore: CatalogStore = {
@@ -78,10 +85,29 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
         return await store.transaction(fn);
       } finally {
         cache.invalidate();
+        await onWrite?.();
       }
     },
   };
   const importer = createCatalogImport(writeStore);
+
+  /** Imports a page; a unique-key race lost to another process starting at once is tried again. */
+  async function applyRacing(document: ParsedDocument): Promise<ImportSummary> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await importer.apply(document, false);
+      } catch (error) {
+        if (attempt >= 3 || classifyDatabaseError(error)?.kind !== 'unique') throw error;
+      }
+    }
+  }
+
+  /** The gateway's own service is built in: its audit trail depends on it. */
+  function refuseBuiltIn(prefixOrName: string) {
+    if (prefixOrName === GATEWAY_SERVICE_PREFIX || prefixOrName.startsWith(`${GATEWAY_SERVICE_PREFIX}.`)) {
+      throw new ConflictError(`"${prefixOrName}" belongs to the gateway's built-in service ${GATEWAY_SERVICE_PREFIX}, which records the gateway's own changes; it cannot be changed`);
+    }
+  }
 
   // ---- shared checks ------------------------------------------------------------------
 
@@ -260,7 +286,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
 
     // ---- services -----------------------------------------------------------------------
 
-    async createService(input: CreateServiceInput): Promise<Service> {
+    async createService(actor: Principal, input: CreateServiceInput): Promise<Service> {
       const issues = new IssueList();
       const problem = prefixProblem(input.prefix);
       if (problem) issues.add('input.prefix', problem);
@@ -280,26 +306,31 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
             sourceDocument: null,
           });
           await store.replaceServiceLocations(tx, service.id, locations);
+          await audit(tx, { actor, action: 'service.create', subject: { id: service.prefix, name: service.displayName, type: 'service' }, request: input });
           return service;
         }),
       );
     },
 
-    async updateService(prefix: string, patch: ServicePatch): Promise<Service> {
+    async updateService(actor: Principal, prefix: string, patch: ServicePatch): Promise<Service> {
+      refuseBuiltIn(prefix);
       const issues = new IssueList();
       if (patch.displayName !== undefined) checkText(issues, 'input.patch.displayName', patch.displayName, MAX_DISPLAY_NAME, undefined, true);
       checkText(issues, 'input.patch.description', patch.description, MAX_DESCRIPTION);
       issues.throwIfAny();
       return writeStore.transaction(async (tx) => {
         const service = requireService(await store.findService(prefix, tx), prefix);
-        return store.updateService(tx, service.id, {
+        const updated = await store.updateService(tx, service.id, {
           ...(patch.displayName ? { displayName: patch.displayName.trim() } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
         });
+        await audit(tx, { actor, action: 'service.update', subject: { id: prefix, name: updated.displayName, type: 'service' }, request: { prefix, patch } });
+        return updated;
       });
     },
 
-    async deleteService(prefix: string): Promise<Service> {
+    async deleteService(actor: Principal, prefix: string): Promise<Service> {
+      refuseBuiltIn(prefix);
       return guard(`service "${prefix}"`, () =>
         writeStore.transaction(async (tx) => {
           const service = requireService(await store.findService(prefix, tx), prefix);
@@ -307,12 +338,15 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
           if (count > 0) {
             throw new ConflictError(`service "${prefix}" has ${count} action${count === 1 ? '' : 's'}; delete them first`, { actionCount: count });
           }
-          return store.deleteService(tx, service.id);
+          const deleted = await store.deleteService(tx, service.id);
+          await audit(tx, { actor, action: 'service.delete', subject: { id: prefix, name: service.displayName, type: 'service' }, request: { prefix } });
+          return deleted;
         }),
       );
     },
 
-    async setServiceLocations(prefix: string, codes: string[]): Promise<Service> {
+    async setServiceLocations(actor: Principal, prefix: string, codes: string[]): Promise<Service> {
+      refuseBuiltIn(prefix);
       const locations = [...new Set(codes)];
       return writeStore.transaction(async (tx) => {
         const issues = new IssueList();
@@ -320,13 +354,15 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
         issues.throwIfAny();
         const service = requireService(await store.findService(prefix, tx), prefix);
         await store.replaceServiceLocations(tx, service.id, locations);
+        await audit(tx, { actor, action: 'service-locations.update', subject: { id: prefix, name: service.displayName, type: 'service' }, request: { prefix, locations } });
         return store.updateService(tx, service.id, {});
       });
     },
 
     // ---- actions ------------------------------------------------------------------------
 
-    async defineActions(items: ActionDefinition[]): Promise<Action[]> {
+    async defineActions(actor: Principal, items: ActionDefinition[]): Promise<Action[]> {
+      for (const item of items) refuseBuiltIn(item.service ?? item.name);
       return guard('an action of this batch', () =>
         writeStore.transaction(async (tx) => {
           const rows = validateDefinitions(items, await store.allServices(tx));
@@ -340,12 +376,20 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
           await store.createActions(tx, rows);
           const created = await store.findActionsByNames(tx, rows.map((r) => r.name));
           const order = new Map(rows.map((r, i) => [r.name, i]));
+          const services = [...new Set(rows.map((r) => r.name.split('.').slice(0, -2).join('.') || r.name))];
+          await audit(tx, {
+            actor,
+            action: 'action.create',
+            subject: { id: rows.length === 1 ? rows[0]!.name : `${rows.length} actions`, name: services.join(', ').slice(0, 256), type: 'action' },
+            request: { actions: items },
+          });
           return created.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
         }),
       );
     },
 
-    async updateAction(name: string, patch: ActionPatch): Promise<Action> {
+    async updateAction(actor: Principal, name: string, patch: ActionPatch): Promise<Action> {
+      refuseBuiltIn(name);
       const issues = new IssueList();
       checkText(issues, 'input.patch.description', patch.description, MAX_DESCRIPTION);
       checkText(issues, 'input.patch.group', patch.group, MAX_GROUP);
@@ -363,6 +407,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
             throw new ConflictError(`would rename existing action(s) ${taken.map((a) => `"${a.name}"`).join(', ')}`, { field: 'input.patch.templateValues' });
           }
         }
+        await audit(tx, { actor, action: 'action.update', subject: { id: action.name, type: 'action' }, request: { name, patch } });
         return store.updateAction(tx, action.id, {
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           ...(patch.group !== undefined ? { groupName: patch.group } : {}),
@@ -373,15 +418,18 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
       });
     },
 
-    async deprecateAction(name: string, deprecated: boolean): Promise<Action> {
+    async deprecateAction(actor: Principal, name: string, deprecated: boolean): Promise<Action> {
+      refuseBuiltIn(name);
       return writeStore.transaction(async (tx) => {
         const action = await store.findAction(name, tx);
         if (!action) throw new NotFoundError('action', name);
+        await audit(tx, { actor, action: 'action.deprecate', subject: { id: action.name, type: 'action' }, request: { name, deprecated } });
         return store.updateAction(tx, action.id, { deprecated });
       });
     },
 
-    async deleteAction(name: string): Promise<Action> {
+    async deleteAction(actor: Principal, name: string): Promise<Action> {
+      refuseBuiltIn(name);
       return guard(`action "${name}"`, () =>
         writeStore.transaction(async (tx) => {
           const action = await store.findAction(name, tx);
@@ -389,6 +437,7 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
           if (await store.actionHasEvents(tx, action.id)) {
             throw new ConflictError(`action "${name}" has recorded events and cannot be deleted; deprecate it instead`);
           }
+          await audit(tx, { actor, action: 'action.delete', subject: { id: action.name, type: 'action' }, request: { name } });
           return store.deleteAction(tx, action.id);
         }),
       );
@@ -397,8 +446,20 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
     // ---- import -----------------------------------------------------------------------
 
     /** Parses and imports one page in one transaction (or only reports, with dryRun). */
-    importDocument(text: string, source: string, dryRun = false): Promise<ImportSummary> {
-      return importer.importDocument(text, source, dryRun);
+    async importDocument(actor: Principal, text: string, source: string, dryRun = false): Promise<ImportSummary> {
+      return importer.apply(await importer.parse(text, source), dryRun, async (tx, summary) => {
+        await audit(tx, {
+          actor,
+          action: 'catalog.import',
+          subject: { id: source.slice(0, 256), name: summary.document.title, type: 'catalog' },
+          request: {
+            source,
+            services: { added: summary.services.added, updated: summary.services.updated },
+            actions: { added: summary.actions.added, updated: summary.actions.updated },
+            unchanged: summary.actions.unchanged.length,
+          },
+        });
+      });
     },
 
     /** Imports pages already parsed (the catalog shipped with the gateway). */
@@ -419,20 +480,18 @@ export function createCatalogManager({ store, log }: CatalogManagerDeps) {
      * (a unique key) is imported again, and the second time finds its rows.
      */
     async seedIfEmpty(documents: ParsedDocument[]): Promise<number> {
-      if ((await store.countServices()) > 0) return 0;
+      // The built-in service (ensured by every tool) does not make the catalog non-empty.
+      if ((await store.countServicesNotFrom(GATEWAY_SOURCE)) > 0) return 0;
       let actions = 0;
-      for (const document of documents) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            actions += (await importer.apply(document, false)).actions.added.length;
-            break;
-          } catch (error) {
-            if (attempt >= 3 || classifyDatabaseError(error)?.kind !== 'unique') throw error;
-          }
-        }
-      }
+      for (const document of documents) actions += (await applyRacing(document)).actions.added.length;
       log.info({ actions, documents: documents.length }, `catalog: loaded ${actions} actions from ${documents.length} shipped pages`);
       return actions;
+    },
+
+    /** A built-in service (the gateway's own): added, or brought up to date, at each start. */
+    async ensureBuiltIn(document: ParsedDocument): Promise<void> {
+      const summary = await applyRacing(document);
+      if (summary.actions.added.length) log.info({ service: document.services[0]?.prefix, actions: summary.actions.added.length }, 'catalog: built-in service added');
     },
 
   };

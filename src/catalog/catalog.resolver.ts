@@ -85,42 +85,42 @@ export class CatalogResolver {
 
   @Mutation(() => ServicePayload)
   async createService(@Ctx() ctx: RequestContext, @Arg('input', () => CreateServiceInput) input: CreateServiceInput): Promise<ServicePayload> {
-    return { service: await ctx.catalog.createService(input) };
+    return { service: await ctx.catalog.createService(ctx.principal, input) };
   }
 
   @Mutation(() => ServicePayload)
   async updateService(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateServiceInput) input: UpdateServiceInput): Promise<ServicePayload> {
-    return { service: await ctx.catalog.updateService(input.prefix, input.patch) };
+    return { service: await ctx.catalog.updateService(ctx.principal, input.prefix, input.patch) };
   }
 
   @Mutation(() => DeleteServicePayload, { description: 'Refused (CONFLICT) while the service has actions.' })
   async deleteService(@Ctx() ctx: RequestContext, @Arg('input', () => DeleteServiceInput) input: DeleteServiceInput): Promise<DeleteServicePayload> {
-    return { deletedPrefix: (await ctx.catalog.deleteService(input.prefix)).prefix };
+    return { deletedPrefix: (await ctx.catalog.deleteService(ctx.principal, input.prefix)).prefix };
   }
 
   @Mutation(() => ServicePayload)
   async setServiceLocations(@Ctx() ctx: RequestContext, @Arg('input', () => SetServiceLocationsInput) input: SetServiceLocationsInput): Promise<ServicePayload> {
-    return { service: await ctx.catalog.setServiceLocations(input.prefix, input.locations) };
+    return { service: await ctx.catalog.setServiceLocations(ctx.principal, input.prefix, input.locations) };
   }
 
   @Mutation(() => DefineActionsPayload, { description: 'Defines up to 500 actions, all or nothing.' })
   async defineActions(@Ctx() ctx: RequestContext, @Arg('input', () => DefineActionsInput) input: DefineActionsInput): Promise<DefineActionsPayload> {
-    return { actions: await ctx.catalog.defineActions(input.actions) };
+    return { actions: await ctx.catalog.defineActions(ctx.principal, input.actions) };
   }
 
   @Mutation(() => ActionPayload)
   async updateAction(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateActionInput) input: UpdateActionInput): Promise<ActionPayload> {
-    return { action: await ctx.catalog.updateAction(input.name, input.patch) };
+    return { action: await ctx.catalog.updateAction(ctx.principal, input.name, input.patch) };
   }
 
   @Mutation(() => ActionPayload)
   async deprecateAction(@Ctx() ctx: RequestContext, @Arg('input', () => DeprecateActionInput) input: DeprecateActionInput): Promise<ActionPayload> {
-    return { action: await ctx.catalog.deprecateAction(input.name, input.deprecated) };
+    return { action: await ctx.catalog.deprecateAction(ctx.principal, input.name, input.deprecated) };
   }
 
   @Mutation(() => DeleteActionPayload, { description: 'Refused (CONFLICT) once the action has recorded events: deprecate it instead.' })
   async deleteAction(@Ctx() ctx: RequestContext, @Arg('input', () => DeleteActionInput) input: DeleteActionInput): Promise<DeleteActionPayload> {
-    return { deletedName: (await ctx.catalog.deleteAction(input.name)).name };
+    return { deletedName: (await ctx.catalog.deleteAction(ctx.principal, input.name)).name };
   }
 
   @Mutation(() => ImportCatalogPayload, { description: 'Imports one documentation page (markdown source or flattened text) in one transaction.' })
@@ -130,6 +130,6 @@ export class CatalogResolver {
     @Arg('source', () => String, { description: 'The page\'s name or URL, recorded on what it creates.' }) source: string,
     @Arg('dryRun', () => Boolean, { nullable: true, description: 'Report what would change and write nothing.' }) dryRun: boolean | null,
   ): Promise<ImportCatalogPayload> {
-    return toImportPayload(await ctx.catalog.importDocument(document, source, dryRun ?? false));
+    return toImportPayload(await ctx.catalog.importDocument(ctx.principal, document, source, dryRun ?? false));
   }
 }

@@ -157,6 +157,11 @@ export function createCatalogStore(prisma: PrismaClient) {
       return db.service.count();
     },
 
+    /** Services other than those of `source` (a built-in document). */
+    async countServicesNotFrom(source: string): Promise<number> {
+      return prisma.service.count({ where: { OR: [{ sourceDocument: null }, { sourceDocument: { not: source } }] } });
+    },
+
     async listServices(filter: ServiceFilter, page: KeysetPage): Promise<Service[]> {
       const after = page.after ? Prisma.sql`AND s.prefix > ${page.after}` : Prisma.empty;
       const ids = await prisma.$queryRaw<Array<{ id: number }>>(

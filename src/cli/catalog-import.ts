@@ -4,13 +4,14 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { createCatalogManager } from '../catalog/catalog.manager.js';
-import { createCatalogStore } from '../catalog/catalog.store.js';
+import { gatewayServiceDocument } from '../audit/gateway-service.js';
+import { toolPrincipal } from '../auth/principal.js';
 import type { ImportSummary } from '../catalog/catalog.import.js';
 import { describeDocument } from '../catalog/import.mapping.js';
 import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../database/database.js';
 import { applyPendingMigrations } from '../database/migrations.js';
+import { createManagers } from '../gateway.js';
 import { createLogger } from '../logging/logger.js';
 import { runCli } from './run-cli.js';
 
@@ -54,17 +55,20 @@ runCli(async (args) => {
   const config = loadConfig();
   const log = createLogger('warn');
   const db = await openDatabase(config, log);
+  const managers = createManagers(db, log, { operatorAccount: config.operatorAccount });
   try {
     await applyPendingMigrations(db.pool);
-    const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log });
+    const catalog = managers.catalog;
     await catalog.ensureReferenceData();
+    await catalog.ensureBuiltIn(gatewayServiceDocument());
+    const actor = toolPrincipal('catalog:import', config.operatorAccount);
 
     const bar = files.length > 1 && !json ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.legacy) : null;
     bar?.start(files.length, 0, { file: '' });
     const summaries: Array<{ file: string; summary: ImportSummary }> = [];
     for (const file of files) {
       bar?.update(summaries.length, { file: path.basename(file) });
-      const summary = await catalog.importDocument(await readFile(file, 'utf8'), path.basename(file), dryRun);
+      const summary = await catalog.importDocument(actor, await readFile(file, 'utf8'), path.basename(file), dryRun);
       summaries.push({ file, summary });
     }
     bar?.update(files.length, { file: '' });
@@ -92,6 +96,8 @@ runCli(async (args) => {
         `actions ${total((s) => s.actions.added)} added, ${total((s) => s.actions.updated)} updated, ${total((s) => s.actions.unchanged)} unchanged`,
     );
   } finally {
+    // The imports' audit records go into the events before the tool exits.
+    await managers.audit.flush();
     await db.close();
   }
 });

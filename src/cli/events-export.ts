@@ -3,7 +3,6 @@
 // cursor, and back-pressure on stdout).
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
-import { localOperator } from '../auth/principal.js';
 import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../database/database.js';
 import { pendingMigrationNames, localMigrationNames } from '../database/migrations.js';
@@ -108,7 +107,7 @@ runCli(async (args) => {
       throw new Error('the database is not migrated; run npm run db:migrate (or start the gateway) first');
     }
     const { events } = createManagers(db, log);
-    const accountId = values.account ?? localOperator.accountId;
+    const accountId = values.account ?? config.operatorAccount;
     let count: number;
     if (format === 'ndjson') {
       count = await events.exportEvents(accountId, filter, (e) => write(`${JSON.stringify({ ...eventContent(e), receivedAt: e.receivedAt })}\n`));

@@ -2,7 +2,6 @@
 // Records realistic synthetic events from the catalog through the events manager (the same
 // checks, rollups and hooks as the API), in batches.
 import cliProgress from 'cli-progress';
-import { localOperator } from '../auth/principal.js';
 import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../database/database.js';
 import { applyPendingMigrations } from '../database/migrations.js';
@@ -29,15 +28,15 @@ runCli(async (args) => {
   const days = positiveInt(values.days, 'days', 7);
   const seed = positiveInt(values.seed, 'seed', 42);
   const batch = Math.min(positiveInt(values.batch, 'batch', 1000), 1000);
-  const accountId = values.account ?? localOperator.accountId;
   const concurrency = Math.min(positiveInt(values.concurrency, 'concurrency', 4), 16);
 
   const config = loadConfig();
+  const accountId = values.account ?? config.operatorAccount;
   const log = createLogger('warn');
   const db = await openDatabase(config, log);
   try {
     await applyPendingMigrations(db.pool);
-    const managers = createManagers(db, log);
+    const managers = createManagers(db, log, { operatorAccount: config.operatorAccount });
     await seedDatabase(managers);
     const to = new Date();
     const from = new Date(to.getTime() - days * 86_400_000);

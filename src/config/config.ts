@@ -74,6 +74,13 @@ const envSchema = z.object({
   DELIVERY_POLL_MS: positiveInt('a positive number of milliseconds').default(500),
   DELIVERY_BATCH_SIZE: positiveInt('a positive whole number').max(1000, 'must be at most 1000').default(100),
   DELIVERY_LEASE_MS: positiveInt('a positive number of milliseconds').optional(),
+  OPERATOR_ACCOUNT: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be an account id: 1 to 64 lowercase letters, digits, ".", "_" or "-"').default('local'),
+  RATE_LIMIT_PER_SECOND: positiveInt('a positive whole number of operations').default(200),
+  MAX_QUERY_DEPTH: positiveInt('a positive whole number').default(12),
+  MAX_ALIASES: positiveInt('a positive whole number').default(30),
+  MAX_OPERATIONS: positiveInt('a positive whole number').default(10),
+  MAX_QUERY_COST: positiveInt('a positive whole number').default(100_000),
+  EXECUTION_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(15_000),
 });
 
 export type DatabaseTarget =
@@ -101,6 +108,12 @@ export interface Config {
   executor: 'jit' | 'graphql-js';
   /** Gateway processes sharing the port (a PostgreSQL server is needed for more than 1). */
   workers: number;
+  /** The account whose admins own the shared catalog (and the embedded setup's admin key). */
+  operatorAccount: string;
+  /** Operations per second per API key. */
+  ratePerSecond: number;
+  queryLimits: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number };
+  executionTimeoutMs: number;
   routingLimits: { routesPerAccount: number; rulesPerRoute: number; locationsPerRule: number; targetsPerRule: number; replayMaxEvents: number };
   delivery: {
     enabled: boolean;
@@ -152,6 +165,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     eventsCountCap: e.EVENTS_COUNT_CAP,
     executor: e.GRAPHQL_EXECUTOR,
     workers: e.WORKERS,
+    operatorAccount: e.OPERATOR_ACCOUNT,
+    ratePerSecond: e.RATE_LIMIT_PER_SECOND,
+    queryLimits: { maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxOperations: e.MAX_OPERATIONS, maxCost: e.MAX_QUERY_COST },
+    executionTimeoutMs: e.EXECUTION_TIMEOUT_MS,
     routingLimits: {
       routesPerAccount: e.ROUTES_PER_ACCOUNT,
       rulesPerRoute: e.RULES_PER_ROUTE,

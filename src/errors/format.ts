@@ -7,9 +7,25 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { ErrorCode, isErrorCode } from './codes.js';
 import { classifyDatabaseError } from './database-errors.js';
+import { GatewayError } from './errors.js';
+
+/** Our coded error behind an error Apollo wrapped (a validation rule's, say), if any. */
+function gatewayErrorBehind(error: unknown): GatewayError | null {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof GatewayError) return e;
+    e = (e as { originalError?: unknown }).originalError;
+  }
+  return null;
+}
 
 export function createErrorFormatter(log: Logger) {
   return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const coded = gatewayErrorBehind(error);
+    if (coded && formatted.extensions?.code !== coded.code) {
+      // Apollo reports a validation rule's error as GRAPHQL_VALIDATION_FAILED; ours say more.
+      const { http: _http, ...extensions } = coded.extensions;
+      formatted = { ...formatted, message: coded.message, extensions };
+    }
     const code = formatted.extensions?.code;
     const original = unwrapResolverError(error);
     if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -24,6 +40,9 @@ export function createErrorFormatter(log: Logger) {
     }
     if (fault?.kind === 'timeout') {
       return withCode(formatted, ErrorCode.TIMEOUT, 'the query took too long and was cancelled; narrow the filter');
+    }
+    if (fault?.kind === 'bad_text') {
+      return withCode(formatted, ErrorCode.BAD_USER_INPUT, 'a string contains a NUL character (\\u0000), which cannot be stored or searched');
     }
     if (fault?.kind === 'unique') {
       return withCode(formatted, ErrorCode.CONFLICT, 'the change conflicts with an existing record');

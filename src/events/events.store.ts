@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
-import { DIMENSION_COLUMN, ROLLUPS } from './rollups.js';
+import { DIMENSION_COLUMN, ROLLUPS, WRITE_SHARDS } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
 /** The columns of `events`, in insert order, with their array cast for unnest(). */
@@ -63,10 +63,10 @@ function insertSql(): string {
     const key = ['account_id', 'bucket', ...dims].join(', ');
     const positions = dims.map((_, j) => String(j + 3)).join(', ');
     return `r${i} AS (
-      INSERT INTO ${rollup.table} AS c (${key}, count)
-      SELECT account_id, date_trunc('${rollup.grain}', event_time, 'UTC'), ${dims.join(', ')}, count(*)
+      INSERT INTO ${rollup.table} AS c (${key}, shard, count)
+      SELECT account_id, date_trunc('${rollup.grain}', event_time, 'UTC'), ${dims.join(', ')}, pg_backend_pid() % ${WRITE_SHARDS}, count(*)
         FROM stored GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
-      ON CONFLICT (${key}) DO UPDATE SET count = c.count + EXCLUDED.count)`;
+      ON CONFLICT (${key}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)`;
   });
   return `WITH stored AS (
       INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})

@@ -20,6 +20,14 @@ export const DIMENSION_COLUMN: Record<RollupDimension, string> = {
 const ALL: RollupDimension[] = ['service', 'outcome', 'severity', 'location', 'dataEvent'];
 const SLIM: RollupDimension[] = ['service', 'outcome', 'severity'];
 
+/**
+ * Counters that every ingest transaction adds to (rollups, routing drops) are split into
+ * this many rows per key, one per writer connection (its backend pid modulo this), so that
+ * concurrent batches with the same minute, service and outcome do not queue on one row's
+ * lock. Readers sum the shards.
+ */
+export const WRITE_SHARDS = 16;
+
 /** Smallest first, so that the first one that fits is the cheapest to read. */
 export const ROLLUPS: Rollup[] = [
   { table: 'event_counts_minute_slim', grain: 'minute', grainMs: 60_000, dims: SLIM },

@@ -13,6 +13,8 @@ import type { EventFilter } from '../events/event-filter.js';
 import type { EventInput, EventRecord } from '../events/event.model.js';
 import type { EventsManager } from '../events/events.manager.js';
 import type { Logger } from '../logging/logger.js';
+import type { AuditRecorder } from '../audit/audit-trail.js';
+import type { Principal } from '../auth/principal.js';
 import { evaluateRouting, type RoutingConfig, type RoutingDecision, type RuleSpec } from './evaluate.js';
 import type { DeliveryRecord, DeliveryStatus, DropCount, NewDelivery, RouteRecord, RoutingStore, SettingsRecord, TargetRecord } from './routing.store.js';
 import { checkTargetSettings, type TargetSettingsInput } from './target-config.js';
@@ -76,6 +78,10 @@ export interface RoutingManagerDeps {
   events: EventsManager;
   log: Logger;
   limits?: Partial<RoutingLimits>;
+  /** Records each change in the gateway's audit trail, in the change's transaction. */
+  audit: AuditRecorder;
+  /** Called after every write transaction (the audit trail moves its records then). */
+  onWrite?: () => Promise<unknown>;
 }
 
 const NAME_MAX = 256;
@@ -83,7 +89,7 @@ const SEVERITIES = [Severity.NORMAL, Severity.WARNING, Severity.CRITICAL];
 const OUTCOMES = [Outcome.SUCCESS, Outcome.PENDING, Outcome.FAILURE];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createRoutingManager({ store, catalog, events, log, limits: overrides }: RoutingManagerDeps) {
+export function createRoutingManager({ store, catalog, events, log, limits: overrides, audit, onWrite }: RoutingManagerDeps) {
   const limits: RoutingLimits = { ...DEFAULT_LIMITS, ...overrides };
   /** Routing configuration per account, with the routing version it was read at. */
   const configs = new Map<string, { version: number; config: RoutingConfig }>();
@@ -102,6 +108,15 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       issues.add(field, `must be a region code (${[...known].filter((c) => c !== GLOBAL_LOCATION).sort().join(', ')})`);
     } else if (settings.permittedTargetRegions.length && !settings.permittedTargetRegions.includes(region)) {
       issues.add(field, `region "${region}" is not permitted; the settings permit ${settings.permittedTargetRegions.join(', ')}`);
+    }
+  }
+
+  /** A routing change: one transaction, then the audit trail is told. */
+  async function write<T>(fn: (tx: Parameters<Parameters<RoutingStore['transaction']>[0]>[0]) => Promise<T>): Promise<T> {
+    try {
+      return await store.transaction(fn);
+    } finally {
+      await onWrite?.();
     }
   }
 
@@ -222,28 +237,32 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       return UUID.test(id) ? store.findTarget(store.prisma, accountId, id) : null;
     },
 
-    async createTarget(accountId: string, input: CreateTargetInput): Promise<TargetRecord> {
+    async createTarget(actor: Principal, input: CreateTargetInput): Promise<TargetRecord> {
+      const { accountId } = actor;
       const issues = new IssueList();
       checkName(issues, 'input.name', input.name);
       const settings = checkTargetSettings(input, 'input', undefined, true);
       const snapshot = await catalog.snapshot();
       return guard(`target "${input.name}"`, () =>
-        store.transaction(async (tx) => {
+        write(async (tx) => {
           await store.touchAccount(tx, accountId);
           checkRegion(issues, 'input.region', input.region, await store.getSettings(tx, accountId), snapshot);
           issues.throwIfAny();
           if (await store.targetNameTaken(tx, accountId, input.name)) throw new ConflictError(`a target named "${input.name}" already exists`, { field: 'input.name' });
-          return store.createTarget(tx, { accountId, name: input.name, region: input.region, type: settings.kind, config: settings.config, secret: settings.secret ?? null });
+          const target = await store.createTarget(tx, { accountId, name: input.name, region: input.region, type: settings.kind, config: settings.config, secret: settings.secret ?? null });
+          await audit(tx, { actor, action: 'target.create', subject: { id: target.id, name: target.name, type: 'target' }, request: input });
+          return target;
         }),
       );
     },
 
-    async updateTarget(accountId: string, id: string, patch: TargetPatch): Promise<TargetRecord> {
+    async updateTarget(actor: Principal, id: string, patch: TargetPatch): Promise<TargetRecord> {
+      const { accountId } = actor;
       const issues = new IssueList();
       checkName(issues, 'input.patch.name', patch.name);
       const snapshot = await catalog.snapshot();
       return guard(`target "${patch.name ?? id}"`, () =>
-        store.transaction(async (tx) => {
+        write(async (tx) => {
           await store.touchAccount(tx, accountId);
           const target = await requireTarget(tx, accountId, id);
           const hasSettings = ['cloudObjectStorage', 'eventStreams', 'cloudLogs', 'webhook'].some((k) => patch[k as keyof TargetSettingsInput]);
@@ -251,6 +270,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
           if (patch.region) checkRegion(issues, 'input.patch.region', patch.region, await store.getSettings(tx, accountId), snapshot);
           issues.throwIfAny();
           if (patch.name && (await store.targetNameTaken(tx, accountId, patch.name, id))) throw new ConflictError(`a target named "${patch.name}" already exists`, { field: 'input.patch.name' });
+          await audit(tx, { actor, action: 'target.update', subject: { id, name: patch.name ?? target.name, type: 'target' }, request: { id, patch } });
           return store.updateTarget(tx, id, {
             ...(patch.name ? { name: patch.name } : {}),
             ...(patch.region ? { region: patch.region } : {}),
@@ -260,9 +280,10 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       );
     },
 
-    async deleteTarget(accountId: string, id: string): Promise<TargetRecord> {
+    async deleteTarget(actor: Principal, id: string): Promise<TargetRecord> {
+      const { accountId } = actor;
       return guard(`target ${id}`, () =>
-        store.transaction(async (tx) => {
+        write(async (tx) => {
           await store.touchAccount(tx, accountId);
           const target = await requireTarget(tx, accountId, id);
           const refs = await store.targetReferrers(tx, id);
@@ -274,6 +295,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
             throw new ConflictError(`target "${target.name}" is still used by ${referrers.join(' and ')}`, { referrers });
           }
           await store.deleteTarget(tx, id);
+          await audit(tx, { actor, action: 'target.delete', subject: { id, name: target.name, type: 'target' }, request: { id } });
           return target;
         }),
       );
@@ -287,13 +309,14 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       return UUID.test(id) ? store.findRoute(store.prisma, accountId, id) : null;
     },
 
-    async createRoute(accountId: string, input: { name: string; rules: RuleInput[] }): Promise<RouteRecord> {
+    async createRoute(actor: Principal, input: { name: string; rules: RuleInput[] }): Promise<RouteRecord> {
+      const { accountId } = actor;
       const issues = new IssueList();
       checkName(issues, 'input.name', input.name);
       issues.throwIfAny();
       const snapshot = await catalog.snapshot();
       return guard(`route "${input.name}"`, () =>
-        store.transaction(async (tx) => {
+        write(async (tx) => {
           await store.touchAccount(tx, accountId);
           const rules = await checkRules(accountId, input.rules, tx, snapshot);
           if ((await store.countRoutes(tx, accountId)) >= limits.routesPerAccount) {
@@ -302,19 +325,21 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
           if (await store.routeNameTaken(tx, accountId, input.name)) throw new ConflictError(`a route named "${input.name}" already exists`, { field: 'input.name' });
           const id = await store.createRoute(tx, accountId, input.name);
           await store.replaceRules(tx, id, rules);
+          await audit(tx, { actor, action: 'route.create', subject: { id, name: input.name, type: 'route' }, request: input });
           return (await store.findRoute(tx, accountId, id))!;
         }),
       );
     },
 
     /** Replaces the rules (and the name); refused when `expectedVersion` is not current. */
-    async updateRoute(accountId: string, input: { id: string; expectedVersion?: number | null; name?: string | null; rules?: RuleInput[] | null }): Promise<RouteRecord> {
+    async updateRoute(actor: Principal, input: { id: string; expectedVersion?: number | null; name?: string | null; rules?: RuleInput[] | null }): Promise<RouteRecord> {
+      const { accountId } = actor;
       const issues = new IssueList();
       checkName(issues, 'input.name', input.name);
       issues.throwIfAny();
       const snapshot = await catalog.snapshot();
       return guard(`route "${input.name ?? input.id}"`, () =>
-        store.transaction(async (tx) => {
+        write(async (tx) => {
           await store.touchAccount(tx, accountId);
           const route = await requireRoute(tx, accountId, input.id);
           const rules = input.rules ? await checkRules(accountId, input.rules, tx, snapshot) : null;
@@ -328,16 +353,19 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
             });
           }
           if (rules) await store.replaceRules(tx, route.id, rules);
+          await audit(tx, { actor, action: 'route.update', subject: { id: route.id, name: input.name ?? route.name, type: 'route' }, request: input });
           return (await store.findRoute(tx, accountId, route.id))!;
         }),
       );
     },
 
-    async deleteRoute(accountId: string, id: string): Promise<RouteRecord> {
-      return store.transaction(async (tx) => {
+    async deleteRoute(actor: Principal, id: string): Promise<RouteRecord> {
+      const { accountId } = actor;
+      return write(async (tx) => {
         await store.touchAccount(tx, accountId);
         const route = await requireRoute(tx, accountId, id);
         await store.deleteRoute(tx, id);
+        await audit(tx, { actor, action: 'route.delete', subject: { id, name: route.name, type: 'route' }, request: { id } });
         return route;
       });
     },
@@ -346,10 +374,11 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
 
     getSettings: (accountId: string) => store.getSettings(store.prisma, accountId),
 
-    async updateSettings(accountId: string, patch: SettingsPatch): Promise<SettingsRecord> {
+    async updateSettings(actor: Principal, patch: SettingsPatch): Promise<SettingsRecord> {
+      const { accountId } = actor;
       const snapshot = await catalog.snapshot();
       return guard('settings', () =>
-        store.transaction(async (tx) => {
+        write(async (tx) => {
           await store.touchAccount(tx, accountId);
           const current = await store.getSettings(tx, accountId);
           const next: SettingsRecord = {
@@ -382,6 +411,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
             }
           }
           await store.saveSettings(tx, next);
+          await audit(tx, { actor, action: 'settings.update', subject: { id: accountId, name: 'routing settings', type: 'settings' }, request: patch });
           return next;
         }),
       );
@@ -442,7 +472,8 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       return store.countDeliveries(accountId, filter);
     },
 
-    async redeliver(accountId: string, ids: string[]): Promise<string[]> {
+    async redeliver(actor: Principal, ids: string[]): Promise<string[]> {
+      const { accountId } = actor;
       const issues = new IssueList();
       if (ids.length === 0 || ids.length > 1000) issues.add('input.ids', 'must list 1 to 1000 deliveries');
       ids.forEach((id, i) => {
@@ -453,11 +484,14 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       const missing = ids.filter((id) => !queued.includes(id));
       if (missing.length === ids.length) throw new NotFoundError('delivery', missing[0]!);
       listeners.forEach((wake) => wake());
+      // Recorded right after (the queue is written with plain SQL, outside Prisma's transaction).
+      await write((tx) => audit(tx, { actor, action: 'delivery.redeliver', subject: { id: queued.length === 1 ? queued[0]! : `${queued.length} deliveries`, type: 'delivery' }, request: { ids: queued } }));
       return queued;
     },
 
     /** Queues the past events a filter selects for a target (a new one, typically). */
-    async replayToTarget(accountId: string, targetId: string, filter: EventFilter | null): Promise<number> {
+    async replayToTarget(actor: Principal, targetId: string, filter: EventFilter | null): Promise<number> {
+      const { accountId } = actor;
       const target = await requireTarget(store.prisma, accountId, targetId);
       const { where, params } = await events.filterWhere(accountId, filter);
       const count = await store.countForReplay(where, params, limits.replayMaxEvents);
@@ -467,6 +501,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       const queued = await store.replay(accountId, target.id, where, params);
       log.info({ accountId, targetId, queued }, 'replay queued');
       listeners.forEach((wake) => wake());
+      await write((tx) => audit(tx, { actor, action: 'delivery.replay', subject: { id: target.id, name: target.name, type: 'target' }, request: { targetId, filter, queued } }));
       return queued;
     },
   };

@@ -125,47 +125,47 @@ export class RoutingResolver {
 
   @Mutation(() => TargetPayload)
   async createTarget(@Ctx() ctx: RequestContext, @Arg('input', () => CreateTargetInput) input: CreateTargetInput): Promise<TargetPayload> {
-    return { target: asTarget(await ctx.routing.createTarget(ctx.principal.accountId, input)) };
+    return { target: asTarget(await ctx.routing.createTarget(ctx.principal, input)) };
   }
 
   @Mutation(() => TargetPayload)
   async updateTarget(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateTargetInput) input: UpdateTargetInput): Promise<TargetPayload> {
-    return { target: asTarget(await ctx.routing.updateTarget(ctx.principal.accountId, input.id, input.patch)) };
+    return { target: asTarget(await ctx.routing.updateTarget(ctx.principal, input.id, input.patch)) };
   }
 
   @Mutation(() => DeleteTargetPayload, { description: 'Refused (CONFLICT, listing them) while a route or the settings refer to the target.' })
   async deleteTarget(@Ctx() ctx: RequestContext, @Arg('input', () => DeleteTargetInput) input: DeleteTargetInput): Promise<DeleteTargetPayload> {
-    return { deletedId: (await ctx.routing.deleteTarget(ctx.principal.accountId, input.id)).id };
+    return { deletedId: (await ctx.routing.deleteTarget(ctx.principal, input.id)).id };
   }
 
   @Mutation(() => RoutePayload)
   async createRoute(@Ctx() ctx: RequestContext, @Arg('input', () => CreateRouteInput) input: CreateRouteInput): Promise<RoutePayload> {
-    return { route: asRoute(await ctx.routing.createRoute(ctx.principal.accountId, input)) };
+    return { route: asRoute(await ctx.routing.createRoute(ctx.principal, input)) };
   }
 
   @Mutation(() => RoutePayload, { description: 'Replaces the rules (and renames); increments the version. With expectedVersion, refused (CONFLICT) if the route changed meanwhile.' })
   async updateRoute(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateRouteInput) input: UpdateRouteInput): Promise<RoutePayload> {
-    return { route: asRoute(await ctx.routing.updateRoute(ctx.principal.accountId, input)) };
+    return { route: asRoute(await ctx.routing.updateRoute(ctx.principal, input)) };
   }
 
   @Mutation(() => DeleteRoutePayload)
   async deleteRoute(@Ctx() ctx: RequestContext, @Arg('input', () => DeleteRouteInput) input: DeleteRouteInput): Promise<DeleteRoutePayload> {
-    return { deletedId: (await ctx.routing.deleteRoute(ctx.principal.accountId, input.id)).id };
+    return { deletedId: (await ctx.routing.deleteRoute(ctx.principal, input.id)).id };
   }
 
   @Mutation(() => RoutingSettingsPayload)
   async updateRoutingSettings(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateRoutingSettingsInput) input: UpdateRoutingSettingsInput): Promise<RoutingSettingsPayload> {
-    return { settings: await ctx.routing.updateSettings(ctx.principal.accountId, input) };
+    return { settings: await ctx.routing.updateSettings(ctx.principal, input) };
   }
 
   @Mutation(() => RedeliverPayload, { description: 'Sends deliveries again from their first attempt (dead ones included).' })
   async redeliver(@Ctx() ctx: RequestContext, @Arg('input', () => RedeliverInput) input: RedeliverInput): Promise<RedeliverPayload> {
-    return { queued: await ctx.routing.redeliver(ctx.principal.accountId, input.ids) };
+    return { queued: await ctx.routing.redeliver(ctx.principal, input.ids) };
   }
 
   @Mutation(() => ReplayToTargetPayload, { description: 'Queues the past events a filter selects (default: the last 7 days) for one target.' })
   async replayToTarget(@Ctx() ctx: RequestContext, @Arg('input', () => ReplayToTargetInput) input: ReplayToTargetInput): Promise<ReplayToTargetPayload> {
-    return { queued: await ctx.routing.replayToTarget(ctx.principal.accountId, input.targetId, (input.filter ?? null) as EventFilter | null) };
+    return { queued: await ctx.routing.replayToTarget(ctx.principal, input.targetId, (input.filter ?? null) as EventFilter | null) };
   }
 }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Outcome, Severity } from '../events/event.enums.js';
+import { WRITE_SHARDS } from '../events/rollups.js';
 import type { RoutingConfig, RuleSpec } from './evaluate.js';
 import type { TargetConfig, TargetKind } from './target-config.js';
 
@@ -339,7 +340,7 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
            ON CONFLICT (account_id, event_id, target_id) DO NOTHING),
          x AS (
            INSERT INTO routing_drops AS r (account_id, location, action, shard, count, last_at)
-           SELECT a, l, n, pg_backend_pid() % 8, c, now() FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[]) AS t(a, l, n, c) ORDER BY 1, 2, 3
+           SELECT a, l, n, pg_backend_pid() % ${WRITE_SHARDS}, c, now() FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[]) AS t(a, l, n, c) ORDER BY 1, 2, 3
            ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at)
          SELECT 1`,
         [

@@ -16,6 +16,8 @@ import { compiledExecution } from './executor.js';
 import type { Logger } from '../logging/logger.js';
 import { drainHttpServer } from './drain.js';
 import type { RequestContext } from './context.js';
+import { accessPlugin } from '../auth/access.js';
+import { costPlugin, limitRules, type QueryLimits } from './limits.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -26,13 +28,18 @@ export interface ApolloOptions {
   shutdownGraceMs: number;
   /** `jit`: compiled plans (graphql-jit); `graphql-js`: the reference executor. */
   executor?: 'jit' | 'graphql-js';
+  limits: QueryLimits;
+  /** An operation still running after this long is answered with TIMEOUT. */
+  executionTimeoutMs: number;
   plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<RequestContext> {
   const { log } = options;
   return new ApolloServer<RequestContext>({
-    ...(options.executor === 'graphql-js' ? { schema: options.schema } : { gateway: compiledExecution(options.schema) }),
+    gateway: compiledExecution(options.schema, { compile: options.executor !== 'graphql-js', timeoutMs: options.executionTimeoutMs }),
+    allowBatchedHttpRequests: true,
+    validationRules: limitRules(options.limits),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals and the order of shutdown.
@@ -46,6 +53,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<RequestContex
       error: (m) => log.error(m),
     },
     plugins: [
+      accessPlugin<RequestContext>(),
+      costPlugin<RequestContext>(options.limits.maxCost),
       drainHttpServer(options.httpServer, options.shutdownGraceMs),
       options.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

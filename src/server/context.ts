@@ -7,12 +7,14 @@ import { createEventsLoaders, type EventsLoaders } from '../events/events.loader
 import type { EventsManager } from '../events/events.manager.js';
 import { createRoutingLoaders, type RoutingLoaders } from '../routing/routing.loaders.js';
 import type { RoutingManager } from '../routing/routing.manager.js';
+import type { KeysManager } from '../auth/keys.manager.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface Managers {
   catalog: CatalogManager;
   events: EventsManager;
   routing: RoutingManager;
+  keys: KeysManager;
 }
 
 export interface Loaders {
@@ -24,7 +26,7 @@ export interface Loaders {
 export interface RequestContext extends Managers {
   requestId: string;
   log: Logger;
-  /** The account and role the request acts for. */
+  /** The account and role the request acts for (role null: no key; see auth/access.ts). */
   principal: Principal;
   /** Per-request DataLoaders (a fresh cache for every request). */
   loaders: Loaders;

@@ -7,10 +7,32 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, getVariableValues, GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { ErrorCode } from '../errors/codes.js';
+import { GatewayError } from '../errors/errors.js';
 
 export interface CompiledExecutionOptions {
   /** How many compiled documents to keep (least recently used are dropped). */
   cacheSize?: number;
+  /** false: every document runs on graphql-js (GRAPHQL_EXECUTOR=graphql-js). */
+  compile?: boolean;
+  /** Operations still running after this long are answered with TIMEOUT. */
+  timeoutMs?: number;
+}
+
+/**
+ * Answers TIMEOUT when execution runs past the limit. The resolvers still running finish
+ * in the background, bounded by the database's statement timeout.
+ */
+function withTimeout(result: Promise<ExecutionResult>, ms: number | undefined): Promise<ExecutionResult> {
+  if (!ms) return result;
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<ExecutionResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ errors: [new GatewayError(ErrorCode.TIMEOUT, `the operation did not finish within ${ms} ms and was abandoned; narrow it (smaller pages, a shorter time range)`)] }),
+      ms,
+    );
+  });
+  return Promise.race([result.finally(() => clearTimeout(timer)), timeout]);
 }
 
 export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): GatewayInterface {
@@ -31,22 +53,30 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     return plan;
   }
 
-  const executor: GatewayExecutor = async (rc) => {
+  const executor: GatewayExecutor = (rc) => withTimeout(run(rc), options.timeoutMs);
+
+  async function run(rc: Parameters<GatewayExecutor>[0]): Promise<ExecutionResult> {
     const variables = rc.request.variables ?? {};
-    const operationName = rc.operationName ?? undefined;
-    const plan = planFor(`${rc.queryHash}:${operationName ?? ''}`, () => {
+    // The name the client sent: Apollo leaves rc.operationName null when it names no operation.
+    const operationName = rc.request.operationName ?? undefined;
+    const reference = () => execute({ schema, document: rc.document, contextValue: rc.context, variableValues: variables, operationName }) as Promise<ExecutionResult>;
+    // No such operation: graphql-js says so (Apollo expects the executor to report it).
+    if (!rc.operation) return reference();
+    const plan = options.compile === false ? null : planFor(`${rc.queryHash}:${operationName ?? ''}`, () => {
       const compiled = compileQuery(schema, rc.document, operationName);
       return isCompiledQuery(compiled) ? compiled : null;
     });
-    if (!plan) {
-      return execute({ schema, document: rc.document, contextValue: rc.context, variableValues: variables, operationName }) as Promise<ExecutionResult>;
-    }
+    if (!plan) return reference();
     const result = await plan.query(undefined, rc.context, variables);
-    if (result.errors?.length && result.data === undefined) {
-      // The variables did not coerce. graphql-js names the exact field and reason (and
-      // Apollo turns its errors into BAD_USER_INPUT with status 400).
+    if (result.errors?.length && (result.data === undefined || result.data === null) && !result.errors[0]?.path) {
+      // The variables did not coerce, by graphql-jit's reading. graphql-js names the exact
+      // field and reason (Apollo turns its errors into BAD_USER_INPUT with status 400).
       const coerced = getVariableValues(schema, rc.operation.variableDefinitions ?? [], variables);
       if (coerced.errors) return { errors: coerced.errors };
+      // graphql-jit refused variables graphql-js accepts (it ignores the default of a
+      // non-null input field): this document runs on graphql-js from now on.
+      plans.set(`${rc.queryHash}:${operationName ?? ''}`, null);
+      return reference();
     }
     if (result.errors?.length) {
       // graphql-jit's errors may lack `extensions`; Apollo and our formatter expect
@@ -66,7 +96,7 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
       } as ExecutionResult;
     }
     return result as ExecutionResult;
-  };
+  }
 
   return {
     async load() {

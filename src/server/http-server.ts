@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { ErrorCode } from '../errors/codes.js';
+import { isRefusal, type Refusal } from '../auth/authenticate.js';
+import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
 import type { RequestContext } from './context.js';
 
@@ -15,8 +17,12 @@ export interface Readiness {
 export interface HttpHandlerOptions {
   log: Logger;
   bodyLimitBytes: number;
+  /** Most operations in one batched request (a JSON array of operations). */
+  maxBatch: number;
   getApollo(): ApolloServer<RequestContext>;
-  createContext(request: { requestId: string; log: Logger; headers: http.IncomingHttpHeaders }): Promise<RequestContext>;
+  /** The principal of a request (its API key), or why it is refused; counts `operations` against the key's rate. */
+  identify(req: http.IncomingMessage, operations: number): Promise<Principal | Refusal>;
+  createContext(request: { requestId: string; log: Logger; principal: Principal }): Promise<RequestContext>;
   readiness(): Promise<Readiness>;
 }
 
@@ -115,6 +121,17 @@ async function handleGraphQL(
     }
   }
 
+  const operations = Array.isArray(body) ? body.length : 1;
+  if (operations > options.maxBatch) {
+    return sendErrors(res, 400, ErrorCode.QUERY_TOO_COMPLEX, `the batch holds ${operations} operations; at most ${options.maxBatch} are allowed per request`, { limit: 'operations' });
+  }
+  const identity = await options.identify(req, operations);
+  if (isRefusal(identity)) {
+    for (const [name, value] of Object.entries(identity.headers ?? {})) res.setHeader(name, value);
+    return sendErrors(res, identity.status, identity.code, identity.message, identity.extensions);
+  }
+  const principal = identity;
+
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -122,7 +139,7 @@ async function handleGraphQL(
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
   const response = await options.getApollo().executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: () => options.createContext({ requestId, log, headers: req.headers }),
+    context: () => options.createContext({ requestId, log: principal.keyId ? log.child({ keyId: principal.keyId, account: principal.accountId }) : log, principal }),
   });
 
   for (const [name, value] of response.headers) res.setHeader(name, value);

@@ -7,6 +7,7 @@ import { ActionResolver } from '../catalog/action.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { ServiceResolver } from '../catalog/service.resolver.js';
 import { EventFieldsResolver, EventsResolver } from '../events/events.resolver.js';
+import { KeysResolver } from '../auth/keys.resolver.js';
 import {
   DeliveryFieldsResolver,
   RouteExplanationFieldsResolver,
@@ -35,6 +36,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
       RoutingExplanationFieldsResolver,
       RouteExplanationFieldsResolver,
       DeliveryFieldsResolver,
+      KeysResolver,
     ],
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -4,8 +4,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
+import { GATEWAY_ACTIONS } from '../../src/audit/gateway-service.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
+/** The gateway's built-in service records its own changes with these actions. */
+const GATEWAY_ACTION_COUNT = Object.keys(GATEWAY_ACTIONS).length;
 let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway('catalog_api');
@@ -37,9 +40,9 @@ const CREATE_SERVICE = 'mutation($input: CreateServiceInput!) { createService(in
 const DEFINE = 'mutation($actions: [ActionDefinitionInput!]!) { defineActions(input: { actions: $actions }) { actions { name objectType verb extraSegments service { prefix } templateVariable templateValues } } }';
 
 describe('the seeded catalog', () => {
-  it('has the 13 services and 214 actions of the shipped pages', async () => {
-    const res = await gw.gql('{ services { totalCount } actions { totalCount } }');
-    expect(res.body.data).toEqual({ services: { totalCount: 13 }, actions: { totalCount: 214 } });
+  it('has the 13 services and 214 actions of the shipped pages, and the gateway\'s own service', async () => {
+    const res = await gw.gql('{ services { totalCount } actions { totalCount } gateway: service(prefix: "audit-gateway") { sourceDocument actionCounts { total } } }');
+    expect(res.body.data).toEqual({ services: { totalCount: 14 }, actions: { totalCount: 214 + GATEWAY_ACTION_COUNT }, gateway: { sourceDocument: 'built-in: audit-gateway', actionCounts: { total: GATEWAY_ACTION_COUNT } } });
   });
 
   it('serves a service with its locations, counts and first actions', async () => {
@@ -106,15 +109,15 @@ describe('the seeded catalog', () => {
       if (!res.body.data.actions.pageInfo.hasNextPage) break;
       after = res.body.data.actions.pageInfo.endCursor;
     }
-    expect(names).toHaveLength(214);
-    expect(new Set(names).size).toBe(214);
+    expect(names).toHaveLength(214 + GATEWAY_ACTION_COUNT);
+    expect(new Set(names).size).toBe(214 + GATEWAY_ACTION_COUNT);
   });
 
   it('lists services with nested first pages of actions in few queries', async () => {
     const res = await gw.gql('{ services(first: 20) { nodes { prefix actions(first: 1) { nodes { name } } actionCounts { total } } } }');
     const services = res.body.data!.services.nodes;
-    expect(services).toHaveLength(13);
-    expect(services.reduce((n: number, s: any) => n + s.actionCounts.total, 0)).toBe(214);
+    expect(services).toHaveLength(14);
+    expect(services.reduce((n: number, s: any) => n + s.actionCounts.total, 0)).toBe(214 + GATEWAY_ACTION_COUNT);
     expect(services.find((s: any) => s.prefix === 'aiopenscale').actions.nodes).toEqual([{ name: 'aiopenscale.binding.create' }]);
   });
 

@@ -7,12 +7,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../support/gateway.js';
-import { spawnGateway, terminate } from '../support/child.js';
+import { eventually, postGraphQL } from '../support/gateway.js';
+import { createKeyWithCli, spawnGateway, terminate } from '../support/child.js';
 import { createTestDatabase, serverUrl } from '../support/database.js';
 
 let root: string;
 let dataDir: string;
+/** The admin key the first start printed. */
+let adminKey: string;
+const auth = () => ({ authorization: `Bearer ${adminKey}` });
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'aqg-embedded-'));
   dataDir = path.join(root, 'data');
@@ -42,7 +45,14 @@ describe('embedded mode', () => {
     const migrations = await gateway.waitForLog(/^migrations: /);
     expect(migrations.msg).toMatch(/^migrations: applied \d+ now/);
 
-    const res = await postGraphQL<{ locations: Array<{ code: string }> }>(url, '{ locations { code } }');
+    // Zero setup: the first start makes an admin key and prints it once.
+    const keyLine = await gateway.waitForLog(/^admin key of this embedded database/);
+    adminKey = String(keyLine.key);
+    expect(adminKey).toMatch(/^aqg_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
+    const anonymous = await postGraphQL(url, '{ locations { code } }');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const res = await postGraphQL<{ locations: Array<{ code: string }> }>(url, '{ locations { code } }', undefined, auth());
     expect(res.body.data?.locations.map((l) => l.code)).toContain('us-south');
 
     // A second gateway on the same folder is refused while the first runs.
@@ -60,11 +70,13 @@ describe('embedded mode', () => {
     const gateway = spawnGateway({ DATA_DIR: dataDir });
     const url = await gateway.url();
     expect((await gateway.waitForLog(/^migrations: /)).msg).toMatch(/^migrations: up to date/);
-    expect((await postGraphQL<{ locations: unknown[] }>(url, '{ locations { code } }')).body.data?.locations.length).toBe(12);
+    expect((await postGraphQL<{ locations: unknown[] }>(url, '{ locations { code } }', undefined, auth())).body.data?.locations.length).toBe(12);
+    // The key was shown once, at the first start.
+    expect(gateway.stdout.join('\n')).not.toContain('admin key');
 
     // A request whose body is still arriving when SIGTERM comes must still be answered.
     const body = JSON.stringify({ query: '{ locations { code } }' });
-    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...auth() } });
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       request.on('response', (res) => {
         let text = '';
@@ -131,14 +143,16 @@ describe.runIf(serverUrl)('server mode', () => {
   it('runs several gateway processes on one port with WORKERS, and stops them all on SIGTERM', async () => {
     const db = await createTestDatabase('child_workers');
     try {
+      const key = await createKeyWithCli({ DATABASE_URL: db.url! }, 'reader');
       const gateway = spawnGateway({ DATABASE_URL: db.url!, WORKERS: '2', PORT: String(40000 + Math.floor(Math.random() * 20000)) });
       await gateway.waitForLog(/^starting 2 gateway processes$/);
       const url = await gateway.url();
       // Both processes announce themselves; either may answer.
       await gateway.waitForLog(/^migrations: /);
-      const answers = await Promise.all(Array.from({ length: 6 }, () => postGraphQL<{ locations: unknown[] }>(url, '{ locations { code } }')));
+      const answers = await Promise.all(Array.from({ length: 6 }, () => postGraphQL<{ locations: unknown[] }>(url, '{ locations { code } }', undefined, { authorization: `Bearer ${key}` })));
       expect(answers.every((a) => a.body.data?.locations.length === 12)).toBe(true);
-      expect(gateway.stdout.filter((l) => l.includes('GraphQL endpoint:'))).toHaveLength(2);
+      // The second process may still be starting on a busy machine.
+      await eventually(async () => gateway.stdout.filter((l) => l.includes('GraphQL endpoint:')).length === 2, 30_000);
       const { code, ms } = await terminate(gateway);
       expect(code).toBe(0);
       expect(ms).toBeLessThan(10_000);
@@ -153,12 +167,13 @@ describe.runIf(serverUrl)('server mode', () => {
       const url = new URL(db.url!);
       url.username = 'postgres';
       url.password = 'hunter2';
+      const key = await createKeyWithCli({ DATABASE_URL: db.url! }, 'reader');
       const gateway = spawnGateway({ DATABASE_URL: url.toString() });
       const endpoint = await gateway.url();
       const line = await gateway.waitForLog(/^database: /);
       expect(line.msg).toBe(`database: PostgreSQL server ${url.hostname}:${url.port || '5432'}${url.pathname} as postgres (password ****)`);
       expect(gateway.stdout.join('\n')).not.toContain('hunter2');
-      const res = await postGraphQL<{ locations: unknown[] }>(endpoint, '{ locations { code } }');
+      const res = await postGraphQL<{ locations: unknown[] }>(endpoint, '{ locations { code } }', undefined, { authorization: `Bearer ${key}` });
       expect(res.body.data?.locations.length).toBe(12);
       expect((await terminate(gateway)).code).toBe(0);
     } finally {

@@ -52,7 +52,7 @@ describe('GraphQL over HTTP', () => {
     const response = await fetch(`${gw.url}?query=${encodeURIComponent('{ locations { code } }')}`);
     expect(response.status).toBe(400);
     const allowed = await fetch(`${gw.url}?query=${encodeURIComponent('{ locations { code } }')}`, {
-      headers: { 'apollo-require-preflight': 'true' },
+      headers: { 'apollo-require-preflight': 'true', ...gw.bearer(gw.adminKey) },
     });
     expect(allowed.status).toBe(200);
   });

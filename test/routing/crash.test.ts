@@ -2,18 +2,20 @@
 // it is sending a batch (the receiver holds the request open), then started again on the
 // same database. Every delivery reaches the receiver; none is lost.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawnGateway, terminate, type GatewayProcess } from '../support/child.js';
+import { createKeyWithCli, spawnGateway, terminate, type GatewayProcess } from '../support/child.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, postGraphQL } from '../support/gateway.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 
 let db: TestDatabase;
 let receiver: Receiver;
+let key: string;
 const children: GatewayProcess[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('routing_crash');
   receiver = await startReceiver();
+  key = await createKeyWithCli(db.env);
 });
 afterAll(async () => {
   for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
@@ -40,13 +42,14 @@ it('SIGKILL in the middle of delivering, then a restart: no delivery is lost', a
   receiver.answer('/crash', () => 'hang');
   const first = start();
   const url = await first.url();
-  const gql = (query: string, variables?: Record<string, unknown>) => postGraphQL<Record<string, any>>(url, query, variables);
+  const auth = { authorization: `Bearer ${key}` };
+  const gql = (query: string, variables?: Record<string, unknown>) => postGraphQL<Record<string, any>>(url, query, variables, auth);
 
   const target = await gql('mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }', {
     input: { name: 'crash-receiver', region: 'us-south', webhook: { url: receiver.url('/crash'), secret: 'crash-test-secret-0123456789' } },
   });
   const targetId = target.body.data!.createTarget.target.id;
-  await gql('mutation($input: CreateRouteInput!) { createRoute(input: $input) { route { id } } }', { input: { name: 'all', rules: [{ locations: ['*'], targetIds: [targetId] }] } });
+  await gql('mutation($input: CreateRouteInput!) { createRoute(input: $input) { route { id } } }', { input: { name: 'all', rules: [{ locations: ['*'], targetIds: [targetId], actionPatterns: ['audit-log.vsi.*'] }] } });
   const inputs = Array.from({ length: EVENTS }, (_, i) => ({
     id: `crash-${i}`,
     action: 'audit-log.vsi.reboot',
@@ -79,7 +82,7 @@ it('SIGKILL in the middle of delivering, then a restart: no delivery is lost', a
   expect(receiver.eventIds('/crash')).toEqual(eventIds);
 
   const done = await eventually(async () => {
-    const res = await postGraphQL<Record<string, any>>(url2, '{ deliveries(first: 500) { totalCount nodes { status attempts } } events(first: 500) { totalCount } }');
+    const res = await postGraphQL<Record<string, any>>(url2, '{ deliveries(first: 500) { totalCount nodes { status attempts } } events(first: 500, filter: { actions: ["audit-log.vsi.reboot"] }) { totalCount } }', undefined, auth);
     const nodes = res.body.data!.deliveries.nodes as Array<{ status: string; attempts: number }>;
     return nodes.every((n) => n.status === 'DELIVERED') && res.body.data;
   }, 30_000);

@@ -88,3 +88,19 @@ export async function terminate(gateway: GatewayProcess): Promise<{ code: number
   const code = await gateway.exited;
   return { code, ms: Date.now() - started };
 }
+
+/** Makes an API key with `npm run keys:create` (as an operator would) on the database `env` names. */
+export async function createKeyWithCli(env: Record<string, string>, role = 'admin', account = 'local'): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'keys-create.ts'), '--role', role, '--account', account], {
+    cwd: projectRoot,
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`keys:create exited with ${code}: ${stderr}`);
+  return stdout.trim();
+}

@@ -1,4 +1,6 @@
 // Starts the real gateway in this process on a free port and talks to it over HTTP.
+import type { Role } from '../../src/auth/principal.js';
+import { toolPrincipal } from '../../src/auth/principal.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -18,7 +20,14 @@ export interface TestGateway {
   database: TestDatabase;
   url: string;
   base: string;
+  /** An admin key of the operator account; gql sends it unless told otherwise. */
+  adminKey: string;
+  /** Sends a request with this key's header (or none, for `null`). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Makes an API key of `role` in `accountId` (default: the operator account). */
+  createKey(role: Role, accountId?: string): Promise<string>;
+  /** The Authorization header of a key. */
+  bearer(key: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -29,12 +38,19 @@ export async function startTestGateway(label: string, env: Record<string, string
   const gateway = await startGateway(config, createLogger(config.logLevel));
   const base = gateway.url.replace(/\/graphql$/, '').replace('localhost', '127.0.0.1');
   const url = `${base}/graphql`;
+  const operator = toolPrincipal('test', config.operatorAccount);
+  const createKey = async (role: Role, accountId?: string) => (await gateway.managers.keys.createKey(operator, { role, accountId, name: `test ${role}` })).key;
+  const adminKey = await createKey('admin');
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
   return {
     gateway,
     database: db,
     url,
     base,
-    gql: (query, variables, headers) => postGraphQL(url, query, variables, headers),
+    adminKey,
+    createKey,
+    bearer,
+    gql: (query, variables, headers) => postGraphQL(url, query, variables, { ...bearer(adminKey), ...headers }),
     async stop() {
       await gateway.stop();
       if (!database) await db.drop();

@@ -1,0 +1,88 @@
+// Limits on what one request may ask for, each refused with QUERY_TOO_COMPLEX before any
+// resolver runs: selection depth and aliases (graphql-armor's rules), operations in one
+// document, and a cost where list sizes multiply (graphql-query-complexity with our
+// estimator: a connection costs its page size times its items, another list ten times).
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { getNamedType, getNullableType, isListType, Kind, type GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from '../errors/codes.js';
+import { GatewayError } from '../errors/errors.js';
+import { DEFAULT_PAGE_SIZE } from './relay.js';
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxOperations: number;
+  maxCost: number;
+}
+
+function tooComplex(message: string, extensions: Record<string, unknown> = {}): GatewayError {
+  return new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, message, extensions);
+}
+
+/** graphql-armor reports "Syntax Error: <limit> exceeded"; we report our code instead. */
+function reportAs(limit: string) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    context?.reportError(tooComplex(error.message.replace(/^Syntax Error: /, ''), { limit }));
+  };
+}
+
+function maxOperationsRule(max: number): ValidationRule {
+  return (context) => ({
+    Document(node) {
+      const count = node.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length;
+      if (count > max) context.reportError(tooComplex(`the document holds ${count} operations; at most ${max} are allowed`, { limit: 'operations' }));
+    },
+  });
+}
+
+export function limitRules(limits: QueryLimits): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [reportAs('depth')] }),
+    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: [reportAs('aliases')] }),
+    maxOperationsRule(limits.maxOperations),
+  ];
+}
+
+/** Unbounded lists (not connections) are assumed to hold this many items. */
+const LIST_FACTOR = 10;
+
+export const listCostEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const type = getNullableType(field.type);
+  const named = getNamedType(type).name;
+  if (named.endsWith('Connection')) {
+    const size = Number(args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
+    return 1 + (Number.isFinite(size) && size > 0 ? size : DEFAULT_PAGE_SIZE) * Math.max(childComplexity, 1);
+  }
+  // The edges and nodes of a connection: their size is its page size, counted above.
+  if (['edges', 'nodes'].includes(field.name)) return childComplexity;
+  if (isListType(type)) return 1 + LIST_FACTOR * Math.max(childComplexity, 1);
+  return 1 + childComplexity;
+};
+
+export function costPlugin<C extends BaseContext>(maxCost: number): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operationName }) {
+          let cost: number;
+          try {
+            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined, estimators: [listCostEstimator] });
+          } catch {
+            return; // variables that do not coerce: execution reports them
+          }
+          if (cost > maxCost) {
+            throw tooComplex(`the query would cost ${cost}, more than the limit of ${maxCost} (page sizes multiply: ask for smaller pages or fewer nested lists)`, {
+              limit: 'cost',
+              cost,
+              maxCost,
+              http: { status: 400 },
+            });
+          }
+        },
+      };
+    },
+  };
+}
