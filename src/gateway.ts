@@ -23,6 +23,9 @@ import { applyPendingMigrations, localMigrationNames, pendingMigrationNames, typ
 import { StartupError } from './errors/startup-error.js';
 import { createEventsManager } from './events/events.manager.js';
 import { createEventsStore } from './events/events.store.js';
+import { createIntegrityManager } from './integrity/integrity.manager.js';
+import { createIntegrityStore } from './integrity/integrity.store.js';
+import { loadSigner } from './integrity/signer.js';
 import type { Logger } from './logging/logger.js';
 import { startDeliveryWorker } from './routing/delivery.worker.js';
 import { createRoutingManager } from './routing/routing.manager.js';
@@ -48,6 +51,8 @@ export interface ManagerOptions {
   eventsCountCap?: number;
   routingLimits?: Config['routingLimits'];
   operatorAccount?: string;
+  /** The checkpoint key's source and the verification limit (defaults: a key file in .data). */
+  integrity?: Pick<Config['integrity'], 'keyPem' | 'keyFile' | 'verifyMaxEvents'>;
 }
 
 /** The domain managers on one database, wired to the gateway's own audit trail. */
@@ -60,7 +65,18 @@ export function createManagers(db: Database, log: Logger, options: ManagerOption
   audit.connect(events);
   const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite });
   const keys = createKeysManager({ store: createKeysStore(db.prisma), audit: audit.record, log, operatorAccount: options.operatorAccount ?? 'local', onWrite });
-  return { catalog, events, routing, keys, audit };
+  const signing = options.integrity ?? { keyPem: null, keyFile: path.resolve('.data', 'checkpoint-ed25519.pem'), verifyMaxEvents: undefined };
+  const integrity = createIntegrityManager({
+    store: createIntegrityStore(db.pool),
+    log,
+    maxVerify: signing.verifyMaxEvents,
+    signer: () => {
+      const { signer, created } = loadSigner({ pem: signing.keyPem, file: signing.keyFile });
+      if (created) log.warn({ file: signing.keyFile, keyId: signer.keyId }, 'made an Ed25519 checkpoint key (keep it: it vouches for the event chain)');
+      return signer;
+    },
+  });
+  return { catalog, events, routing, keys, integrity, audit };
 }
 
 /** Reference data, the gateway's own catalog service and, on an empty database, the shipped catalog. */
@@ -75,11 +91,17 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   try {
     const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
     const migrationNames = await localMigrationNames();
-    const managers = createManagers(db, log, { eventsCountCap: config.eventsCountCap, routingLimits: config.routingLimits, operatorAccount: config.operatorAccount });
+    const managers = createManagers(db, log, {
+      eventsCountCap: config.eventsCountCap,
+      routingLimits: config.routingLimits,
+      operatorAccount: config.operatorAccount,
+      integrity: config.integrity,
+    });
     await seedDatabase(managers);
     // Zero setup: the embedded database is one user's; give that user an admin key.
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
     managers.audit.start();
+    await managers.integrity.start(config.integrity.checkpointIntervalMs);
 
     const schema = await buildGatewaySchema();
     checkAccessRules(schema);
@@ -150,6 +172,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         unsubscribe();
         await worker?.stop();
         await managers.audit.stop();
+        managers.integrity.stop();
         await db.close();
       },
     };

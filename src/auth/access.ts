@@ -40,6 +40,8 @@ export const ACCESS_RULES: Record<'query' | 'mutation' | 'subscription', Record<
     routingCoverage: reader,
     routingDrops: reader,
     keys: admin,
+    eventChain: reader,
+    verifyEvents: reader,
   },
   mutation: {
     recordEvent: writer,
@@ -64,6 +66,7 @@ export const ACCESS_RULES: Record<'query' | 'mutation' | 'subscription', Record<
     replayToTarget: admin,
     createKey: admin,
     revokeKey: admin,
+    checkpointEventChain: admin,
   },
   subscription: {},
 };

@@ -81,6 +81,11 @@ const envSchema = z.object({
   MAX_OPERATIONS: positiveInt('a positive whole number').default(10),
   MAX_QUERY_COST: positiveInt('a positive whole number').default(100_000),
   EXECUTION_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(15_000),
+  CHECKPOINT_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key (PKCS#8, Ed25519)' }).optional(),
+  CHECKPOINT_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_INTERVAL_MS: positiveInt('a positive number of milliseconds').default(60_000),
+  VERIFY_MAX_EVENTS: positiveInt('a positive whole number').default(500_000),
+  SUBSCRIPTION_BUFFER_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
 });
 
 export type DatabaseTarget =
@@ -114,6 +119,15 @@ export interface Config {
   ratePerSecond: number;
   queryLimits: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number };
   executionTimeoutMs: number;
+  integrity: {
+    /** PEM of the Ed25519 checkpoint key, or null to use `keyFile`. */
+    keyPem: string | null;
+    keyFile: string;
+    checkpointIntervalMs: number;
+    verifyMaxEvents: number;
+  };
+  /** A live-tail subscriber whose unsent data passes this is told and disconnected. */
+  subscriptionBufferBytes: number;
   routingLimits: { routesPerAccount: number; rulesPerRoute: number; locationsPerRule: number; targetsPerRule: number; replayMaxEvents: number };
   delivery: {
     enabled: boolean;
@@ -169,6 +183,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ratePerSecond: e.RATE_LIMIT_PER_SECOND,
     queryLimits: { maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxOperations: e.MAX_OPERATIONS, maxCost: e.MAX_QUERY_COST },
     executionTimeoutMs: e.EXECUTION_TIMEOUT_MS,
+    integrity: {
+      keyPem: e.CHECKPOINT_KEY ?? null,
+      keyFile: path.resolve(cwd, e.CHECKPOINT_KEY_FILE ?? path.join(e.DATA_DIR, 'checkpoint-ed25519.pem')),
+      checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
+      verifyMaxEvents: e.VERIFY_MAX_EVENTS,
+    },
+    subscriptionBufferBytes: e.SUBSCRIPTION_BUFFER_BYTES,
     routingLimits: {
       routesPerAccount: e.ROUTES_PER_ACCOUNT,
       rulesPerRoute: e.RULES_PER_ROUTE,

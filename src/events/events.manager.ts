@@ -7,7 +7,9 @@ import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
 import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { contentHash } from './canonical.js';
+import { createHash } from 'node:crypto';
+import { chainLink } from '../integrity/chain.js';
+import { canonicalEvent } from './canonical.js';
 import { Outcome } from './event.enums.js';
 import { checkFilter, filterSql, SqlParams, type CheckedFilter, type EventFilter } from './event-filter.js';
 import { uuidv7 } from './event-id.js';
@@ -240,7 +242,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const events = inputs.map((input, i) => normalise(input, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings));
     issues.throwIfAny();
     const records = events as EventRecord[];
-    const hashes = records.map(contentHash);
+    // Serialised once: the content hash (idempotent retries) and the chain link both use it.
+    const canonical = records.map(canonicalEvent);
+    const hashes = canonical.map((c) => createHash('sha256').update(c).digest());
 
     // The same id twice in one batch: one event if the content is the same, else refused.
     const firstIndex = new Map<string, number>();
@@ -259,27 +263,37 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const afterCommit: Array<() => void> = [];
     try {
       const result = await store.transaction(async (client) => {
-        const toInsert = unique.map((i) => records[i]!);
-        const inserted = await store.insert(client, toInsert, unique.map((i) => hashes[i]!));
+        // The account's chain head, locked until commit: positions are handed out in order.
+        const chain = await store.lockChain(client, accountId);
+        // Under that lock no other batch of the account can store these ids: the retries
+        // found now are all there are. (Ids the gateway generated cannot be retries.)
+        const given = unique.filter((i) => inputs[i]!.id).map((i) => records[i]!.id);
+        const existing = given.length ? await store.findWithHashes(client, accountId, given) : new Map<string, { record: EventRecord; hash: Buffer }>();
         const stored = new Map<string, EventRecord>();
-        const missing = toInsert.filter((e) => !inserted.has(e.id)).map((e) => e.id);
-        if (missing.length) {
-          const existing = await store.findWithHashes(client, accountId, missing);
-          const conflicts: Array<{ index: number; field: string; reason: string }> = [];
-          for (const id of missing) {
-            const i = firstIndex.get(id)!;
-            const found = existing.get(id);
-            if (found && found.hash.equals(hashes[i]!)) stored.set(id, found.record);
-            else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
-          }
-          if (conflicts.length) {
-            throw new ConflictError(
-              conflicts.length === 1 ? `${batch ? `item ${conflicts[0]!.index}: ` : ''}${conflicts[0]!.reason}` : `${conflicts.length} events are already stored with other content; first: item ${conflicts[0]!.index}`,
-              { field: conflicts[0]!.field, issues: conflicts },
-            );
-          }
+        const conflicts: Array<{ index: number; field: string; reason: string }> = [];
+        for (const [id, found] of existing) {
+          const i = firstIndex.get(id)!;
+          if (found.hash.equals(hashes[i]!)) stored.set(id, found.record);
+          else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
         }
-        const created = toInsert.filter((e) => inserted.has(e.id));
+        if (conflicts.length) {
+          conflicts.sort((a, b) => a.index - b.index);
+          throw new ConflictError(
+            conflicts.length === 1 ? `${batch ? `item ${conflicts[0]!.index}: ` : ''}${conflicts[0]!.reason}` : `${conflicts.length} events are already stored with other content; first: item ${conflicts[0]!.index}`,
+            { field: conflicts[0]!.field, issues: conflicts },
+          );
+        }
+        const fresh = unique.filter((i) => !existing.has(records[i]!.id));
+        let seq = chain.seq;
+        let link = chain.head;
+        const seals = fresh.map((i) => {
+          seq++;
+          link = chainLink(link, seq, records[i]!, canonical[i]);
+          return { contentHash: hashes[i]!, seq, chainHash: link };
+        });
+        const created = fresh.map((i) => records[i]!);
+        const inserted = created.length ? await store.insert(client, accountId, created, seals) : new Set<string>();
+        if (inserted.size !== created.length) throw new Error('an event was stored outside the chain lock');
         if (created.length) {
           for (const hook of hooks) {
             const then = await hook(client, created, snapshot);

@@ -8,8 +8,18 @@ import type { EventRecord } from './event.model.js';
 import { DIMENSION_COLUMN, ROLLUPS, WRITE_SHARDS } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
+/** What ingest computes for each new event besides the event itself. */
+export interface NewEventSeal {
+  contentHash: Buffer;
+  seq: number;
+  chainHash: Buffer;
+}
+
+/** The channel a committed batch is announced on (live tail in every gateway process). */
+export const EVENTS_CHANNEL = 'audit_events_recorded';
+
 /** The columns of `events`, in insert order, with their array cast for unnest(). */
-const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord, hash: Buffer) => unknown]> = [
+const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord, seal: NewEventSeal) => unknown]> = [
   ['account_id', 'text[]', (e) => e.accountId],
   ['id', 'text[]', (e) => e.id],
   ['event_time', 'timestamptz[]', (e) => e.eventTime],
@@ -49,7 +59,9 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['response_data', 'jsonb[]', (e) => (e.responseData === null ? null : JSON.stringify(e.responseData))],
   ['log_source_crn', 'text[]', (e) => e.logSourceCRN],
   ['save_service_copy', 'bool[]', (e) => e.saveServiceCopy],
-  ['content_hash', 'bytea[]', (_e, hash) => hash],
+  ['content_hash', 'bytea[]', (_e, seal) => seal.contentHash],
+  ['seq', 'bigint[]', (_e, seal) => seal.seq],
+  ['chain_hash', 'bytea[]', (_e, seal) => seal.chainHash],
 ];
 
 /**
@@ -58,6 +70,7 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
  * the same way by every writer, so concurrent batches lock rollup rows in one order.
  */
 function insertSql(): string {
+  const n = INSERT_COLUMNS.length;
   const rollups = ROLLUPS.map((rollup, i) => {
     const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
     const key = ['account_id', 'bucket', ...dims].join(', ');
@@ -73,8 +86,9 @@ function insertSql(): string {
       SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
       ON CONFLICT (account_id, id) DO NOTHING
       RETURNING account_id, id, event_time, service_prefix, outcome, severity, location, data_event),
-    ${rollups.join(',\n    ')}
-    SELECT id FROM stored`;
+    ${rollups.join(',\n    ')},
+    head AS (UPDATE event_chains SET seq = $${n + 2}::bigint, head = $${n + 3}::bytea, updated_at = now() WHERE account_id = $${n + 1}::text)
+    SELECT s.id FROM stored s CROSS JOIN (SELECT pg_notify('${EVENTS_CHANNEL}', $${n + 1}::text || ':' || $${n + 2}::bigint)) announced`;
 }
 
 const INSERT_SQL = insertSql();
@@ -224,9 +238,27 @@ export function createEventsStore(pool: pg.Pool) {
     },
 
     /** Inserts the events not stored yet and counts them in every rollup; returns the ids inserted. */
-    async insert(client: pg.PoolClient, events: EventRecord[], hashes: Buffer[]): Promise<Set<string>> {
-      const params = INSERT_COLUMNS.map(([, , value]) => events.map((e, i) => value(e, hashes[i]!)));
-      const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: params });
+    /**
+     * Locks the account's chain head for the rest of the transaction (creating it at the
+     * first event) and returns it: every batch of the account takes its positions in turn.
+     */
+    async lockChain(client: pg.PoolClient, accountId: string): Promise<{ seq: number; head: Buffer }> {
+      const { rows } = await client.query(
+        `INSERT INTO event_chains AS c (account_id, head) VALUES ($1, $2)
+         ON CONFLICT (account_id) DO UPDATE SET account_id = c.account_id RETURNING seq, head`,
+        [accountId, Buffer.alloc(32)],
+      );
+      return { seq: Number(rows[0].seq), head: rows[0].head as Buffer };
+    },
+
+    /**
+     * Stores new events of one account with their seals, their rollup counts and the new
+     * chain head, and announces them: one statement. Returns the ids stored.
+     */
+    async insert(client: pg.PoolClient, accountId: string, events: EventRecord[], seals: NewEventSeal[]): Promise<Set<string>> {
+      const params = INSERT_COLUMNS.map(([, , value]) => events.map((e, i) => value(e, seals[i]!)));
+      const last = seals.at(-1)!;
+      const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: [...params, accountId, last.seq, last.chainHash] });
       return new Set(rows.map((r) => r.id));
     },
 

@@ -8,6 +8,8 @@ import type { EventsManager } from '../events/events.manager.js';
 import { createRoutingLoaders, type RoutingLoaders } from '../routing/routing.loaders.js';
 import type { RoutingManager } from '../routing/routing.manager.js';
 import type { KeysManager } from '../auth/keys.manager.js';
+import { createIntegrityLoaders, type IntegrityLoaders } from '../integrity/integrity.loaders.js';
+import type { IntegrityManager } from '../integrity/integrity.manager.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface Managers {
@@ -15,12 +17,14 @@ export interface Managers {
   events: EventsManager;
   routing: RoutingManager;
   keys: KeysManager;
+  integrity: IntegrityManager;
 }
 
 export interface Loaders {
   catalog: CatalogLoaders;
   events: EventsLoaders;
   routing: RoutingLoaders;
+  integrity: IntegrityLoaders;
 }
 
 export interface RequestContext extends Managers {
@@ -43,6 +47,7 @@ export function createRequestContext(managers: Managers, request: { requestId: s
         catalog: createCatalogLoaders(managers.catalog),
         events: createEventsLoaders(managers.catalog),
         routing: createRoutingLoaders(managers.routing, managers.events, request.principal.accountId),
+        integrity: createIntegrityLoaders(managers.integrity, request.principal.accountId),
       });
     },
   };

@@ -8,6 +8,7 @@ import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { ServiceResolver } from '../catalog/service.resolver.js';
 import { EventFieldsResolver, EventsResolver } from '../events/events.resolver.js';
 import { KeysResolver } from '../auth/keys.resolver.js';
+import { EventProofResolver, IntegrityResolver } from '../integrity/integrity.resolver.js';
 import {
   DeliveryFieldsResolver,
   RouteExplanationFieldsResolver,
@@ -37,6 +38,8 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
       RouteExplanationFieldsResolver,
       DeliveryFieldsResolver,
       KeysResolver,
+      IntegrityResolver,
+      EventProofResolver,
     ],
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -31,6 +31,8 @@ const SPEC: Record<'Query' | 'Mutation', Record<string, Need>> = {
     routingCoverage: 'reader',
     routingDrops: 'reader',
     keys: 'admin',
+    eventChain: 'reader',
+    verifyEvents: 'reader',
   },
   Mutation: {
     recordEvent: 'writer',
@@ -55,6 +57,7 @@ const SPEC: Record<'Query' | 'Mutation', Record<string, Need>> = {
     replayToTarget: 'admin',
     createKey: 'admin',
     revokeKey: 'admin',
+    checkpointEventChain: 'admin',
   },
 };
 

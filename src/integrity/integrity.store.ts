@@ -1,0 +1,128 @@
+// Data access for the hash chain: heads, chained events in position order, checkpoints and
+// the keys that signed them. Plain SQL on the pool (reads only, except checkpoints).
+import type pg from 'pg';
+import type { EventRecord } from '../events/event.model.js';
+import { ALL_COLUMNS, rowToRecord } from '../events/events.store.js';
+
+export interface CheckpointRecord {
+  accountId: string;
+  seq: number;
+  hash: Buffer;
+  signedAt: Date;
+  keyId: string;
+  signature: Buffer;
+}
+
+const toCheckpoint = (r: Record<string, any>): CheckpointRecord => ({
+  accountId: r.account_id,
+  seq: Number(r.seq),
+  hash: r.hash,
+  signedAt: r.signed_at,
+  keyId: r.key_id,
+  signature: r.signature,
+});
+
+const COLUMNS = ALL_COLUMNS.map((c) => `e.${c}`).join(', ');
+
+export function createIntegrityStore(pool: pg.Pool) {
+  return {
+    pool,
+
+    async head(accountId: string): Promise<{ seq: number; head: Buffer } | null> {
+      const { rows } = await pool.query('SELECT seq, head FROM event_chains WHERE account_id = $1', [accountId]);
+      return rows[0] ? { seq: Number(rows[0].seq), head: rows[0].head } : null;
+    },
+
+    /** Heads that moved past their account's last checkpoint. */
+    async uncheckpointedHeads(): Promise<Array<{ accountId: string; seq: number; head: Buffer }>> {
+      const { rows } = await pool.query(
+        `SELECT c.account_id, c.seq, c.head FROM event_chains c
+          WHERE c.seq > coalesce((SELECT max(k.seq) FROM chain_checkpoints k WHERE k.account_id = c.account_id), 0)`,
+      );
+      return rows.map((r) => ({ accountId: r.account_id, seq: Number(r.seq), head: r.head }));
+    },
+
+    async linkAt(accountId: string, seq: number): Promise<{ id: string; hash: Buffer | null } | null> {
+      const { rows } = await pool.query('SELECT id, chain_hash FROM events WHERE account_id = $1 AND seq = $2', [accountId, seq]);
+      return rows[0] ? { id: rows[0].id, hash: rows[0].chain_hash } : null;
+    },
+
+    /** Chained events from position `from` to `to`, in position order, `batch` at a time. */
+    async *chained(accountId: string, from: number, to: number, batch = 2000): AsyncGenerator<{ seq: number; hash: Buffer; event: EventRecord }> {
+      let after = from - 1;
+      for (;;) {
+        const { rows } = await pool.query(
+          `SELECT ${COLUMNS}, e.seq, e.chain_hash FROM events e WHERE e.account_id = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq LIMIT $4`,
+          [accountId, after, to, batch],
+        );
+        for (const r of rows) yield { seq: Number(r.seq), hash: r.chain_hash ?? Buffer.alloc(0), event: rowToRecord(r) };
+        if (rows.length < batch) return;
+        after = Number(rows.at(-1)!.seq);
+      }
+    },
+
+    /** An event that has no position, or one past the head: both mean rows added around the chain. */
+    async strays(accountId: string, headSeq: number): Promise<{ outside: string | null; after: { id: string; seq: number } | null }> {
+      const outside = await pool.query('SELECT id FROM events WHERE account_id = $1 AND seq IS NULL ORDER BY received_at, id LIMIT 1', [accountId]);
+      const after = await pool.query('SELECT id, seq FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT 1', [accountId, headSeq]);
+      return {
+        outside: outside.rows[0]?.id ?? null,
+        after: after.rows[0] ? { id: after.rows[0].id, seq: Number(after.rows[0].seq) } : null,
+      };
+    },
+
+    /** The proofs of several events of an account: one query (Event.proof in lists). */
+    async proofsOf(accountId: string, ids: readonly string[]): Promise<Map<string, { seq: number; hash: Buffer; previous: Buffer | null; checkpoint: CheckpointRecord | null }>> {
+      const { rows } = await pool.query(
+        `SELECT e.id, e.seq, e.chain_hash, p.chain_hash AS previous,
+                k.account_id AS k_account, k.seq AS k_seq, k.hash AS k_hash, k.signed_at AS k_signed_at, k.key_id AS k_key_id, k.signature AS k_signature
+           FROM events e
+           LEFT JOIN events p ON p.account_id = e.account_id AND p.seq = e.seq - 1
+           LEFT JOIN LATERAL (SELECT * FROM chain_checkpoints c WHERE c.account_id = e.account_id AND c.seq >= e.seq ORDER BY c.seq LIMIT 1) k ON true
+          WHERE e.account_id = $1 AND e.id = ANY($2::text[]) AND e.seq IS NOT NULL`,
+        [accountId, [...ids]],
+      );
+      return new Map(
+        rows.map((r) => [
+          r.id as string,
+          {
+            seq: Number(r.seq),
+            hash: r.chain_hash as Buffer,
+            previous: (r.previous as Buffer | null) ?? null,
+            checkpoint: r.k_seq === null ? null : toCheckpoint({ account_id: r.k_account, seq: r.k_seq, hash: r.k_hash, signed_at: r.k_signed_at, key_id: r.k_key_id, signature: r.k_signature }),
+          },
+        ]),
+      );
+    },
+
+    async saveCheckpoint(c: CheckpointRecord): Promise<boolean> {
+      const { rowCount } = await pool.query(
+        'INSERT INTO chain_checkpoints (account_id, seq, hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+        [c.accountId, c.seq, c.hash, c.signedAt, c.keyId, c.signature],
+      );
+      return rowCount === 1;
+    },
+
+    async checkpoints(accountId: string, range: { from?: number; to?: number; limit?: number; newestFirst?: boolean } = {}): Promise<CheckpointRecord[]> {
+      const { rows } = await pool.query(
+        `SELECT * FROM chain_checkpoints WHERE account_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq ${range.newestFirst ? 'DESC' : 'ASC'} LIMIT $4`,
+        [accountId, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER, range.limit ?? 1_000_000],
+      );
+      return rows.map(toCheckpoint);
+    },
+
+    async saveKey(keyId: string, publicKey: string): Promise<void> {
+      await pool.query('INSERT INTO signing_keys (key_id, public_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [keyId, publicKey]);
+    },
+
+    async keys(ids?: string[]): Promise<Array<{ keyId: string; publicKey: string; createdAt: Date }>> {
+      const { rows } = await pool.query(
+        `SELECT key_id, public_key, created_at FROM signing_keys ${ids ? 'WHERE key_id = ANY($1::text[])' : ''} ORDER BY created_at`,
+        ids ? [ids] : [],
+      );
+      return rows.map((r) => ({ keyId: r.key_id, publicKey: r.public_key, createdAt: r.created_at }));
+    },
+  };
+}
+
+export type IntegrityStore = ReturnType<typeof createIntegrityStore>;

@@ -1,0 +1,284 @@
+// Tamper evidence: every stored event is linked into its account's hash chain at ingest.
+// Tampering through SQL (a changed field, a deleted row, an inserted row, two rows swapped,
+// a rewritten chain) is found by verifyEvents at exactly the first broken event; untouched
+// ranges verify; an export checked offline (npm run verify) reaches the same verdict.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/config/paths.js';
+import { rowToRecord, ALL_COLUMNS } from '../../src/events/events.store.js';
+import { chainLink, GENESIS } from '../../src/integrity/chain.js';
+import { serverUrl } from '../support/database.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let gw: TestGateway;
+let dir: string;
+let head: number;
+let firstInput: Record<string, unknown> | undefined;
+
+const VERIFY = `query($from: SafeInt, $to: SafeInt) { verifyEvents(from: $from, to: $to) {
+  ok from to checked headSequence checkpointsChecked firstBroken { sequence eventId kind reason } } }`;
+const verify = async (range: { from?: number; to?: number } = {}) => {
+  const res = await gw.gql(VERIFY, range);
+  expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+  return res.body.data!.verifyEvents;
+};
+const sql = (text: string, params: unknown[] = []) => gw.gateway.db.pool.query(text, params);
+const idAt = async (seq: number) => (await sql("SELECT id FROM events WHERE account_id = 'local' AND seq = $1", [seq])).rows[0].id as string;
+
+let n = 0;
+function event(overrides: Record<string, unknown> = {}) {
+  n++;
+  return {
+    id: `chain-${n}`,
+    action: 'audit-log.vsi.reboot',
+    eventTime: new Date(Date.now() - 60_000 + n).toISOString(),
+    initiator: { id: `IBMid-${n % 3}`, name: 'Zoë Ångström', typeURI: 'USER', credential: { type: 'APIKEY' }, host: { address: '2001:db8::1', addressType: 'IPV6' } },
+    target: { id: `crn:v1:bluemix:public:virtual-server:us-south:a/1::vsi:${n}`, name: `vsi-${n}` },
+    outcome: n % 4 ? 'SUCCESS' : 'FAILURE',
+    reason: { reasonCode: n % 4 ? 200 : 409, reasonType: 'Conflict' },
+    location: 'us-south',
+    requestData: { size: 1.5, ratio: 0.1 + 0.2, big: 12345678901234567890, nested: { list: [1, 'two', null, true, { 'ключ': '値' }] }, emoji: '🔒' },
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway('integrity_chain', { DELIVERY_WORKER: 'false' });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'aqg-chain-'));
+  const RECORD = 'mutation($i: [EventInput!]!) { recordEvents(inputs: $i) { createdCount } }';
+  for (let batch = 0; batch < 4; batch++) {
+    const inputs = Array.from({ length: 8 }, () => event());
+    firstInput ??= inputs[0]!;
+    const res = await gw.gql(RECORD, { i: inputs });
+    expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+  }
+  // Another account's chain is its own.
+  const other = await gw.createKey('writer', 'other');
+  await gw.gql(RECORD, { i: [event(), event()] }, gw.bearer(other));
+  head = (await gw.gql('{ eventChain { headSequence } }')).body.data!.eventChain.headSequence;
+}, 120_000);
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe('the chain', () => {
+  it('gives every event of an account a position, in one order, with gap-free links', async () => {
+    const { rows } = await sql("SELECT seq::int AS seq FROM events WHERE account_id = 'local' ORDER BY seq");
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+    const other = await sql("SELECT seq::int AS seq FROM events WHERE account_id = 'other' ORDER BY seq");
+    expect(other.rows.map((r) => r.seq)).toEqual([1, 2, 3]); // the writer key's audit event, then two
+    // A retry of a stored event takes no new position.
+    const retry = await gw.gql('mutation($i: EventInput!) { recordEvent(input: $i) { created } }', { i: firstInput });
+    expect(retry.body.data!.recordEvent.created).toBe(false);
+    expect((await gw.gql('{ eventChain { headSequence } }')).body.data!.eventChain.headSequence).toBe(head);
+  });
+
+  it('links each event to the one before: link(n) = SHA-256(link(n-1) ‖ canonical JSON of (n, event))', async () => {
+    const { rows } = await sql(`SELECT ${ALL_COLUMNS.join(', ')}, seq, chain_hash FROM events WHERE account_id = 'local' ORDER BY seq LIMIT 3`);
+    let previous: Buffer = GENESIS;
+    for (const row of rows) {
+      const link = chainLink(previous, Number(row.seq), rowToRecord(row));
+      expect(link.equals(row.chain_hash)).toBe(true);
+      previous = link;
+    }
+  });
+
+  it('verifies an untouched chain, whole or in part', async () => {
+    expect(await verify()).toEqual({ ok: true, from: 1, to: head, checked: head, headSequence: head, checkpointsChecked: 0, firstBroken: null });
+    expect(await verify({ from: 5, to: 20 })).toMatchObject({ ok: true, from: 5, to: 20, checked: 16 });
+    expect((await gw.gql(VERIFY, { from: 0 })).body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'from' });
+  });
+
+  it('signs checkpoints of the head, exportable with the public key, and gives each event its proof', async () => {
+    const res = await gw.gql('mutation { checkpointEventChain { checkpoint { sequence hash keyId signature signedAt } } }');
+    const checkpoint = res.body.data!.checkpointEventChain.checkpoint;
+    expect(checkpoint).toMatchObject({ sequence: head, keyId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    const chain = await gw.gql('{ eventChain { headSequence headHash checkpoints { sequence hash } publicKeys { keyId publicKey algorithm } } }');
+    expect(chain.body.data!.eventChain).toMatchObject({ headSequence: head, headHash: checkpoint.hash, checkpoints: [{ sequence: head, hash: checkpoint.hash }] });
+    expect(chain.body.data!.eventChain.publicKeys).toEqual([{ keyId: checkpoint.keyId, publicKey: expect.stringContaining('BEGIN PUBLIC KEY'), algorithm: 'Ed25519' }]);
+
+    const id = await idAt(7);
+    const proof = await gw.gql(`query($id: String!) { event(id: $id) { proof { sequence hash previousHash checkpoint { sequence } } } }`, { id });
+    const expected = (await sql("SELECT encode(chain_hash, 'hex') AS h FROM events WHERE account_id = 'local' AND seq IN (6, 7) ORDER BY seq")).rows.map((r) => r.h);
+    expect(proof.body.data!.event.proof).toEqual({ sequence: 7, hash: expected[1], previousHash: expected[0], checkpoint: { sequence: head } });
+    // Proofs of a page of events come from one query each for links and checkpoints.
+    const page = await gw.gql('{ events(first: 5) { nodes { proof { sequence } } } }');
+    expect(page.body.data!.events.nodes.every((e: { proof: { sequence: number } }) => e.proof.sequence > 0)).toBe(true);
+    expect((await verify()).checkpointsChecked).toBe(1);
+  });
+});
+
+/** Runs `tamper`, checks what verifyEvents and the offline verifier say, then `restore`s. */
+async function tampered(tamper: () => Promise<unknown>, restore: () => Promise<unknown>) {
+  await tamper();
+  try {
+    const api = await verify();
+    const file = path.join(dir, `export-${Date.now()}.ndjson`);
+    const lines: string[] = [];
+    for await (const line of gw.gateway.managers.integrity.exportChain('local')) lines.push(JSON.stringify(line));
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const offline = await verifyCli(file);
+    return { api, offline };
+  } finally {
+    await restore();
+    expect((await verify()).ok).toBe(true);
+  }
+}
+
+async function verifyCli(file: string): Promise<{ code: number; result: any; stdout: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'verify.ts'), '--export', file, '--json'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
+  return { code, result: JSON.parse(stdout), stdout };
+}
+
+describe('tampering through SQL is found at exactly the first broken event', () => {
+  it('a changed field', async () => {
+    const id = await idAt(9);
+    const { rows } = await sql("SELECT message FROM events WHERE account_id = 'local' AND seq = 9");
+    const { api, offline } = await tampered(
+      () => sql("UPDATE events SET message = 'nothing to see' WHERE account_id = 'local' AND seq = 9"),
+      () => sql("UPDATE events SET message = $1 WHERE account_id = 'local' AND seq = 9", [rows[0].message]),
+    );
+    expect(api).toMatchObject({ ok: false, firstBroken: { sequence: 9, eventId: id, kind: 'HASH_MISMATCH' }, checked: 8 });
+    expect(offline.code).toBe(1);
+    expect(offline.result.firstBroken).toEqual(api.firstBroken);
+  });
+
+  it('a changed payload (request data)', async () => {
+    const { api } = await tampered(
+      () => sql("UPDATE events SET request_data = jsonb_set(request_data, '{size}', '2') WHERE account_id = 'local' AND seq = 12"),
+      () => sql("UPDATE events SET request_data = jsonb_set(request_data, '{size}', '1.5') WHERE account_id = 'local' AND seq = 12"),
+    );
+    expect(api.firstBroken).toMatchObject({ sequence: 12, kind: 'HASH_MISMATCH' });
+  });
+
+  it('a deleted row', async () => {
+    const next = await idAt(15);
+    const { api, offline } = await tampered(
+      async () => {
+        await sql("CREATE TABLE deleted_event AS SELECT * FROM events WHERE account_id = 'local' AND seq = 14");
+        await sql('DELETE FROM deliveries WHERE event_id IN (SELECT id FROM deleted_event)');
+        await sql("DELETE FROM events WHERE account_id = 'local' AND seq = 14");
+      },
+      async () => {
+        await sql('INSERT INTO events SELECT * FROM deleted_event');
+        await sql('DROP TABLE deleted_event');
+      },
+    );
+    expect(api).toMatchObject({ ok: false, firstBroken: { sequence: 14, eventId: next, kind: 'MISSING' }, checked: 13 });
+    expect(offline.result.firstBroken).toEqual(api.firstBroken);
+  });
+
+  it('an inserted row, outside the chain or past its head', async () => {
+    // A copy of event 3 under a new id: what someone with write access to the table can do.
+    const rest = ALL_COLUMNS.filter((c) => !['account_id', 'id'].includes(c));
+    const copy = (id: string, seq: string) =>
+      sql(`INSERT INTO events (account_id, id, ${rest.join(', ')}, content_hash, seq, chain_hash)
+           SELECT account_id, '${id}', ${rest.join(', ')}, content_hash, ${seq}, chain_hash FROM events WHERE account_id = 'local' AND seq = 3`);
+    const remove = (id: string) => sql("DELETE FROM events WHERE account_id = 'local' AND id = $1", [id]);
+
+    const outside = await tampered(() => copy('forged-1', 'NULL'), () => remove('forged-1'));
+    expect(outside.api).toMatchObject({ ok: false, firstBroken: { sequence: null, eventId: 'forged-1', kind: 'OUTSIDE_CHAIN' } });
+    const after = await tampered(() => copy('forged-2', String(head + 1)), () => remove('forged-2'));
+    expect(after.api).toMatchObject({ ok: false, firstBroken: { sequence: head + 1, eventId: 'forged-2', kind: 'AFTER_HEAD' } });
+  });
+
+  it('two rows swapped', async () => {
+    const swap = async () => {
+      await sql("UPDATE events SET seq = -1 WHERE account_id = 'local' AND seq = 18");
+      await sql("UPDATE events SET seq = 18 WHERE account_id = 'local' AND seq = 22");
+      await sql("UPDATE events SET seq = 22 WHERE account_id = 'local' AND seq = -1");
+    };
+    const wasAt22 = await idAt(22);
+    const { api, offline } = await tampered(swap, swap);
+    expect(api).toMatchObject({ ok: false, firstBroken: { sequence: 18, eventId: wasAt22, kind: 'HASH_MISMATCH' }, checked: 17 });
+    expect(offline.result.firstBroken).toEqual(api.firstBroken);
+  });
+
+  it('a chain rewritten from a changed event onwards is caught by the signed checkpoint', async () => {
+    // The attacker changes event 20 and recomputes every link after it, so that the chain
+    // is consistent in itself; only the checkpoint signed before (at the head) disagrees.
+    const saved = (await sql(`SELECT id, seq, chain_hash, message FROM events WHERE account_id = 'local' AND seq >= 20 ORDER BY seq`)).rows;
+    const rewrite = async () => {
+      await sql("UPDATE events SET message = 'rewritten' WHERE account_id = 'local' AND seq = 20");
+      let previous = (await sql("SELECT chain_hash FROM events WHERE account_id = 'local' AND seq = 19")).rows[0].chain_hash as Buffer;
+      const { rows } = await sql(`SELECT ${ALL_COLUMNS.join(', ')}, seq FROM events WHERE account_id = 'local' AND seq >= 20 ORDER BY seq`);
+      for (const row of rows) {
+        previous = chainLink(previous, Number(row.seq), rowToRecord(row));
+        await sql("UPDATE events SET chain_hash = $1 WHERE account_id = 'local' AND seq = $2", [previous, row.seq]);
+      }
+      await sql("UPDATE event_chains SET head = $1 WHERE account_id = 'local'", [previous]);
+    };
+    const restore = async () => {
+      for (const row of saved) await sql("UPDATE events SET chain_hash = $1, message = $2 WHERE account_id = 'local' AND id = $3", [row.chain_hash, row.message, row.id]);
+      await sql("UPDATE event_chains SET head = $1 WHERE account_id = 'local'", [saved.at(-1)!.chain_hash]);
+    };
+    const { api, offline } = await tampered(rewrite, restore);
+    expect(api).toMatchObject({ ok: false, firstBroken: { sequence: head, kind: 'CHECKPOINT_MISMATCH' } });
+    expect(offline.result.firstBroken).toMatchObject({ sequence: head, kind: 'CHECKPOINT_MISMATCH' });
+  });
+
+  it('a forged checkpoint signature', async () => {
+    const { api, offline } = await tampered(
+      () => sql("UPDATE chain_checkpoints SET signature = decode(repeat('00', 64), 'hex') WHERE account_id = 'local'"),
+      async () => {
+        await sql("DELETE FROM chain_checkpoints WHERE account_id = 'local'");
+        await gw.gql('mutation { checkpointEventChain { checkpoint { sequence } } }');
+      },
+    );
+    expect(api.firstBroken).toMatchObject({ sequence: head, kind: 'CHECKPOINT_MISMATCH' });
+    expect(offline.result.firstBroken).toMatchObject({ sequence: head, kind: 'CHECKPOINT_MISMATCH' });
+  });
+});
+
+describe('the offline verifier', () => {
+  it('agrees with the API on an untouched export, and says so in one line', async () => {
+    const file = path.join(dir, 'clean.ndjson');
+    const lines: string[] = [];
+    for await (const line of gw.gateway.managers.integrity.exportChain('local')) lines.push(JSON.stringify(line));
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const { code, result } = await verifyCli(file);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ ok: true, account: 'local', from: 1, to: head, checked: head, checkpointsChecked: 1, firstBroken: null });
+    // The export holds the public key: nothing else is needed.
+    expect((await readFile(file, 'utf8')).split('\n')[0]).toContain('BEGIN PUBLIC KEY');
+  });
+});
+
+describe('checkpoints and exports', () => {
+  it('the gateway signs new heads by itself every CHECKPOINT_INTERVAL_MS', async () => {
+    const periodic = await startTestGateway('integrity_periodic', { CHECKPOINT_INTERVAL_MS: '200' });
+    try {
+      await periodic.gql('mutation($i: EventInput!) { recordEvent(input: $i) { event { id } } }', { i: event() });
+      const head = (await periodic.gql('{ eventChain { headSequence } }')).body.data!.eventChain.headSequence;
+      const signed = await eventually(async () => {
+        const res = await periodic.gql('{ eventChain { checkpoints { sequence } } }');
+        return res.body.data!.eventChain.checkpoints.find((c: { sequence: number }) => c.sequence === head);
+      });
+      expect(signed).toEqual({ sequence: head });
+    } finally {
+      await periodic.stop();
+    }
+  });
+
+  it.skipIf(!serverUrl)('npm run chain:export writes the file that npm run verify checks', async () => {
+    const file = path.join(dir, 'cli-export.ndjson');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'chain-export.ts'), '--out', file], {
+      cwd: projectRoot,
+      env: { ...process.env, ...gw.database.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    expect(await new Promise((resolve) => child.on('exit', resolve)), stderr).toBe(0);
+    expect(stderr).toContain(`wrote ${head} events`);
+    const { code, stdout } = await verifyCli(file);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, checked: head });
+  });
+});
