@@ -31,8 +31,12 @@ import { startDeliveryWorker } from './routing/delivery.worker.js';
 import { createRoutingManager } from './routing/routing.manager.js';
 import { createRoutingStore } from './routing/routing.store.js';
 import { createApollo } from './server/apollo.js';
+import { createTailManager } from './tail/tail.manager.js';
+import { createTailNotifier, type TailNotifier } from './tail/tail.notifier.js';
 import { createRequestContext, type Managers } from './server/context.js';
 import { createRequestHandler, type Readiness } from './server/http-server.js';
+import { serveSubscriptions } from './server/websocket.js';
+import { createErrorFormatter } from './errors/format.js';
 import { buildGatewaySchema } from './server/schema.js';
 
 export interface Gateway {
@@ -41,7 +45,7 @@ export interface Gateway {
   port: number;
   db: Database;
   migrations: MigrationReport;
-  managers: Managers & { audit: AuditTrail };
+  managers: Managers & { audit: AuditTrail; notifier: TailNotifier };
   /** The admin key made at the first start of an embedded database (shown once), else null. */
   localAdminKey: string | null;
   stop(): Promise<void>;
@@ -53,10 +57,13 @@ export interface ManagerOptions {
   operatorAccount?: string;
   /** The checkpoint key's source and the verification limit (defaults: a key file in .data). */
   integrity?: Pick<Config['integrity'], 'keyPem' | 'keyFile' | 'verifyMaxEvents'>;
+  /** Bytes read ahead for a live-tail subscriber, and how long a full buffer may sit untaken. */
+  subscriptionBufferBytes?: number;
+  subscriptionStallMs?: number;
 }
 
 /** The domain managers on one database, wired to the gateway's own audit trail. */
-export function createManagers(db: Database, log: Logger, options: ManagerOptions = {}): Managers & { audit: AuditTrail } {
+export function createManagers(db: Database, log: Logger, options: ManagerOptions = {}): Managers & { audit: AuditTrail; notifier: TailNotifier } {
   const audit = createAuditTrail({ prisma: db.prisma, log });
   // A change's audit record is in `events` by the time the change is answered.
   const onWrite = () => audit.afterChange();
@@ -76,7 +83,10 @@ export function createManagers(db: Database, log: Logger, options: ManagerOption
       return signer;
     },
   });
-  return { catalog, events, routing, keys, integrity, audit };
+  // Commits of other processes are heard through PostgreSQL; the embedded database has one.
+  const notifier = createTailNotifier({ events, log, listenUrl: db.kind === 'server' ? db.url : null });
+  const tail = createTailManager({ events, notifier, log }, { bufferBytes: options.subscriptionBufferBytes ?? 1024 * 1024, stallMs: options.subscriptionStallMs ?? 10_000 });
+  return { catalog, events, routing, keys, integrity, tail, notifier, audit };
 }
 
 /** Reference data, the gateway's own catalog service and, on an empty database, the shipped catalog. */
@@ -96,6 +106,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       routingLimits: config.routingLimits,
       operatorAccount: config.operatorAccount,
       integrity: config.integrity,
+      subscriptionBufferBytes: config.subscriptionBufferBytes,
+      subscriptionStallMs: config.subscriptionStallMs,
     });
     await seedDatabase(managers);
     // Zero setup: the embedded database is one user's; give that user an admin key.
@@ -119,6 +131,19 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     });
     await apollo.start();
     const authenticator = createAuthenticator({ keys: managers.keys, ratePerSecond: config.ratePerSecond });
+    const subscriptions = serveSubscriptions({
+      httpServer,
+      path: '/graphql',
+      schema,
+      managers,
+      authenticator,
+      log,
+      limits: config.queryLimits,
+      subscriptionLimits: config.subscriptionLimits,
+      bufferBytes: config.subscriptionBufferBytes,
+      keyRecheckMs: config.subscriptionKeyRecheckMs,
+      formatError: createErrorFormatter(log),
+    });
 
     let stopping = false;
     const readiness = async (): Promise<Readiness> => {
@@ -143,6 +168,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       }),
     );
     const port = await listen(httpServer, config.port, config.host).catch(async (error) => {
+      await subscriptions.stop();
       await apollo.stop();
       await managers.audit.stop();
       throw error;
@@ -166,8 +192,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       async stop() {
         if (stopping) return;
         stopping = true;
-        // Stops accepting, lets in-flight requests finish (up to the grace period), lets the
-        // sends under way finish, then closes the pool.
+        // Closes the live tails (subscribers resume elsewhere with their cursor), stops
+        // accepting, lets in-flight requests finish (up to the grace period), lets the sends
+        // under way finish, then closes the pool.
+        await subscriptions.stop();
+        await managers.notifier.stop();
         await apollo.stop();
         unsubscribe();
         await worker?.stop();

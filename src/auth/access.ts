@@ -68,7 +68,9 @@ export const ACCESS_RULES: Record<'query' | 'mutation' | 'subscription', Record<
     revokeKey: admin,
     checkpointEventChain: admin,
   },
-  subscription: {},
+  subscription: {
+    eventRecorded: reader,
+  },
 };
 
 /** Throws at start when a root field of the schema has no rule. */
@@ -129,6 +131,9 @@ export function accessPlugin<C extends BaseContext & { principal: Principal }>()
       return {
         async didResolveOperation({ operation, document, contextValue }) {
           if (!operation) return; // Apollo has refused the request already
+          if (operation.operation === 'subscription') {
+            throw new GatewayError(ErrorCode.BAD_REQUEST, 'subscriptions are served over WebSocket (the graphql-ws protocol) on this same path, not over HTTP', { http: { status: 400 } });
+          }
           authorize(contextValue.principal, operation.operation, rootFields(operation, document));
         },
       };

@@ -49,39 +49,55 @@ export function createAuthenticator({ keys, ratePerSecond, failuresPerMinute = 3
     return { status: 401, code: ErrorCode.UNAUTHENTICATED, message, headers: { 'www-authenticate': 'Bearer' } };
   }
 
+  /** Counts `operations` against the key's rate; a refusal once past it. */
+  async function spend(principal: Principal, operations: number): Promise<Refusal | null> {
+    if (!principal.keyId) return null;
+    try {
+      await perKey.consume(principal.keyId, operations);
+      return null;
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      const wait = retryAfter(res.msBeforeNext);
+      return {
+        status: 429,
+        code: ErrorCode.RATE_LIMITED,
+        message: `this key sent more than ${ratePerSecond} operations in a second; retry in ${wait.seconds} s`,
+        headers: wait.headers,
+        extensions: { retryAfterSeconds: wait.seconds },
+      };
+    }
+  }
+
+  /** The principal an Authorization value names (anonymous without one), or why it is refused. */
+  async function identifyHeader(header: string | undefined, client: { address: string; agent: string | null }, operations: number): Promise<Principal | Refusal> {
+    const { address, agent } = client;
+    if (header === undefined || header === '') return { ...anonymous, address, agent };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return refuseFailure(address, 'the Authorization header must be "Bearer <key>"');
+    let principal: Principal | null;
+    try {
+      principal = await keys.authenticate(match[1]!);
+    } catch (error) {
+      if (classifyDatabaseError(error)?.kind !== 'unavailable') throw error;
+      return { status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, message: 'the database is unavailable; retry shortly', headers: { 'retry-after': '1' } };
+    }
+    if (!principal) return refuseFailure(address, 'the API key is not valid (unknown, revoked or mistyped)');
+    return (await spend(principal, operations)) ?? { ...principal, address, agent };
+  }
+
   return {
+    identifyHeader,
+    spend,
     /** The principal of a request (anonymous without a key), or why it is refused. */
-    async identify(req: http.IncomingMessage, operations = 1): Promise<Principal | Refusal> {
-      const header = req.headers.authorization;
-      const address = req.socket.remoteAddress ?? 'unknown';
-      const agent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null;
-      if (header === undefined || header === '') return { ...anonymous, address, agent };
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match) return refuseFailure(address, 'the Authorization header must be "Bearer <key>"');
-      let principal: Principal | null;
-      try {
-        principal = await keys.authenticate(match[1]!);
-      } catch (error) {
-        if (classifyDatabaseError(error)?.kind !== 'unavailable') throw error;
-        return { status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, message: 'the database is unavailable; retry shortly', headers: { 'retry-after': '1' } };
-      }
-      if (!principal) return refuseFailure(address, 'the API key is not valid (unknown, revoked or mistyped)');
-      try {
-        await perKey.consume(principal.keyId!, operations);
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw res;
-        const wait = retryAfter(res.msBeforeNext);
-        return {
-          status: 429,
-          code: ErrorCode.RATE_LIMITED,
-          message: `this key sent more than ${ratePerSecond} operations in a second; retry in ${wait.seconds} s`,
-          headers: wait.headers,
-          extensions: { retryAfterSeconds: wait.seconds },
-        };
-      }
-      return { ...principal, address, agent };
+    identify(req: http.IncomingMessage, operations = 1): Promise<Principal | Refusal> {
+      return identifyHeader(req.headers.authorization, clientOf(req), operations);
     },
   };
+}
+
+/** The client's address and user agent, for the audit trail and failure limits. */
+export function clientOf(req: http.IncomingMessage): { address: string; agent: string | null } {
+  return { address: req.socket.remoteAddress ?? 'unknown', agent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null };
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;

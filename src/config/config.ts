@@ -86,6 +86,10 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_MS: positiveInt('a positive number of milliseconds').default(60_000),
   VERIFY_MAX_EVENTS: positiveInt('a positive whole number').default(500_000),
   SUBSCRIPTION_BUFFER_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
+  SUBSCRIPTION_STALL_MS: positiveInt('a positive number of milliseconds').default(10_000),
+  SUBSCRIPTION_KEY_RECHECK_MS: positiveInt('a positive number of milliseconds').default(15_000),
+  SUBSCRIPTIONS_MAX: positiveInt('a positive whole number').default(1000),
+  SUBSCRIPTIONS_PER_CONNECTION: positiveInt('a positive whole number').default(20),
 });
 
 export type DatabaseTarget =
@@ -126,8 +130,14 @@ export interface Config {
     checkpointIntervalMs: number;
     verifyMaxEvents: number;
   };
-  /** A live-tail subscriber whose unsent data passes this is told and disconnected. */
+  /** Bytes of events read ahead for a live-tail subscriber. */
   subscriptionBufferBytes: number;
+  /** A subscriber whose buffer is full and that takes nothing for this long is cut off. */
+  subscriptionStallMs: number;
+  /** Live-tail subscriptions open at once in this process, and on one connection. */
+  subscriptionLimits: { total: number; perConnection: number };
+  /** How often a WebSocket connection's key is checked again. */
+  subscriptionKeyRecheckMs: number;
   routingLimits: { routesPerAccount: number; rulesPerRoute: number; locationsPerRule: number; targetsPerRule: number; replayMaxEvents: number };
   delivery: {
     enabled: boolean;
@@ -190,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       verifyMaxEvents: e.VERIFY_MAX_EVENTS,
     },
     subscriptionBufferBytes: e.SUBSCRIPTION_BUFFER_BYTES,
+    subscriptionStallMs: e.SUBSCRIPTION_STALL_MS,
+    subscriptionLimits: { total: e.SUBSCRIPTIONS_MAX, perConnection: e.SUBSCRIPTIONS_PER_CONNECTION },
+    subscriptionKeyRecheckMs: e.SUBSCRIPTION_KEY_RECHECK_MS,
     routingLimits: {
       routesPerAccount: e.ROUTES_PER_ACCOUNT,
       rulesPerRoute: e.RULES_PER_ROUTE,

@@ -15,6 +15,8 @@ export interface Database {
   kind: 'server' | 'embedded';
   /** Printable description; never contains the password. */
   label: string;
+  /** The server's connection URL (for connections outside the pool, e.g. LISTEN); null when embedded. */
+  url: string | null;
   pool: pg.Pool;
   prisma: PrismaClient;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
   return {
     kind: embedded ? 'embedded' : 'server',
     label,
+    url: config.database.kind === 'server' ? config.database.url : null,
     pool,
     prisma,
     async close() {

@@ -12,6 +12,8 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   TIMEOUT: 'TIMEOUT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A live-tail subscriber fell too far behind; it is told so and disconnected. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
   /** The database is unreachable; retrying later is the right reaction. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   // Codes produced by Apollo Server itself for malformed requests.

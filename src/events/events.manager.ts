@@ -123,6 +123,8 @@ export interface EventPage {
 
 export function createEventsManager({ store, catalog, log, countCap = 10_000 }: EventsManagerDeps) {
   const hooks: IngestHook[] = [];
+  /** Told, after each commit, the account and the position of its last new event. */
+  const committed = new Set<(accountId: string, seq: number) => void>();
 
   function checkString(issues: IssueList, field: string, value: string | null | undefined, index: number | undefined, max: number) {
     if (value === null || value === undefined) return;
@@ -294,6 +296,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
         const created = fresh.map((i) => records[i]!);
         const inserted = created.length ? await store.insert(client, accountId, created, seals) : new Set<string>();
         if (inserted.size !== created.length) throw new Error('an event was stored outside the chain lock');
+        if (created.length) afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
         if (created.length) {
           for (const hook of hooks) {
             const then = await hook(client, created, snapshot);
@@ -325,6 +328,25 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     /** Registers work to do in the transaction that stores new events. */
     onStored(hook: IngestHook): void {
       hooks.push(hook);
+    },
+
+    /** Listens for committed batches in this process (the live tail); returns the unsubscribe. */
+    onCommitted(listener: (accountId: string, seq: number) => void): () => void {
+      committed.add(listener);
+      return () => committed.delete(listener);
+    },
+
+    /** The position of the account's last event (0: none). */
+    async headSequence(accountId: string): Promise<number> {
+      return store.headSequence(accountId);
+    },
+
+    /**
+     * Events of the account past position `afterSeq` that match a filter's condition (from
+     * filterWhere), in chain order, at most `limit`; and the head they were read up to.
+     */
+    async tail(accountId: string, condition: { where: string; params: unknown[] }, afterSeq: number, limit: number): Promise<{ head: number; events: Array<{ seq: number; event: EventRecord }> }> {
+      return store.tail(accountId, condition, afterSeq, limit);
     },
 
     recordEvent(accountId: string, input: EventInput): Promise<RecordResult> {

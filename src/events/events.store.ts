@@ -262,6 +262,28 @@ export function createEventsStore(pool: pg.Pool) {
       return new Set(rows.map((r) => r.id));
     },
 
+    async headSequence(accountId: string): Promise<number> {
+      const { rows } = await pool.query('SELECT seq FROM event_chains WHERE account_id = $1', [accountId]);
+      return rows[0] ? Number(rows[0].seq) : 0;
+    },
+
+    /**
+     * Matching events past `afterSeq` up to the head read first: every event at or below a
+     * head that is visible is committed (positions are handed out under a lock held to
+     * commit), so nothing between is skipped.
+     */
+    async tail(accountId: string, condition: { where: string; params: unknown[] }, afterSeq: number, limit: number): Promise<{ head: number; events: Array<{ seq: number; event: EventRecord }> }> {
+      const head = await this.headSequence(accountId);
+      if (head <= afterSeq) return { head, events: [] };
+      const n = condition.params.length;
+      const { rows } = await pool.query(
+        `SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq FROM events e
+          WHERE ${condition.where} AND e.seq > $${n + 1} AND e.seq <= $${n + 2} ORDER BY e.seq LIMIT $${n + 3}`,
+        [...condition.params, afterSeq, head, limit],
+      );
+      return { head, events: rows.map((r) => ({ seq: Number(r.seq), event: rowToRecord(r) })) };
+    },
+
     /** Stored events with these ids, with their content hash. */
     async findWithHashes(client: pg.PoolClient | pg.Pool, accountId: string, ids: string[]): Promise<Map<string, { record: EventRecord; hash: Buffer }>> {
       const { rows } = await client.query(`SELECT ${ALL_COLUMNS.join(', ')}, content_hash FROM events WHERE account_id = $1 AND id = ANY($2::text[])`, [accountId, ids]);

@@ -11,6 +11,7 @@ import type { KeysManager } from '../auth/keys.manager.js';
 import { createIntegrityLoaders, type IntegrityLoaders } from '../integrity/integrity.loaders.js';
 import type { IntegrityManager } from '../integrity/integrity.manager.js';
 import type { Logger } from '../logging/logger.js';
+import type { TailManager } from '../tail/tail.manager.js';
 
 export interface Managers {
   catalog: CatalogManager;
@@ -18,6 +19,7 @@ export interface Managers {
   routing: RoutingManager;
   keys: KeysManager;
   integrity: IntegrityManager;
+  tail: TailManager;
 }
 
 export interface Loaders {
@@ -34,10 +36,17 @@ export interface RequestContext extends Managers {
   principal: Principal;
   /** Per-request DataLoaders (a fresh cache for every request). */
   loaders: Loaders;
+  /** Drops the DataLoaders' caches: a subscription does it before each event it sends. */
+  resetLoaders(): void;
+  /** The WebSocket connection a subscription runs on. */
+  connection?: { slowConsumer(notice: string): void };
 }
 
 /** A request's context; its DataLoaders are made on first use (most requests need none). */
-export function createRequestContext(managers: Managers, request: { requestId: string; log: Logger; principal: Principal }): RequestContext {
+export function createRequestContext(
+  managers: Managers,
+  request: { requestId: string; log: Logger; principal: Principal; connection?: RequestContext['connection'] },
+): RequestContext {
   let loaders: Loaders | undefined;
   return {
     ...managers,
@@ -49,6 +58,9 @@ export function createRequestContext(managers: Managers, request: { requestId: s
         routing: createRoutingLoaders(managers.routing, managers.events, request.principal.accountId),
         integrity: createIntegrityLoaders(managers.integrity, request.principal.accountId),
       });
+    },
+    resetLoaders() {
+      loaders = undefined;
     },
   };
 }

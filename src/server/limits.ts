@@ -5,7 +5,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getNamedType, getNullableType, isListType, Kind, type GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import { getNamedType, getNullableType, isListType, Kind, type DocumentNode, type GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/codes.js';
 import { GatewayError } from '../errors/errors.js';
@@ -62,25 +62,33 @@ export const listCostEstimator: ComplexityEstimator = ({ field, args, childCompl
   return 1 + childComplexity;
 };
 
+/** Throws QUERY_TOO_COMPLEX when the operation would cost more than `maxCost`. */
+export function checkCost(
+  request: { schema: GraphQLSchema; document: DocumentNode; variables: Record<string, unknown>; operationName: string | null | undefined },
+  maxCost: number,
+): void {
+  let cost: number;
+  try {
+    cost = getComplexity({ schema: request.schema, query: request.document, variables: request.variables, operationName: request.operationName ?? undefined, estimators: [listCostEstimator] });
+  } catch {
+    return; // variables that do not coerce: execution reports them
+  }
+  if (cost > maxCost) {
+    throw tooComplex(`the query would cost ${cost}, more than the limit of ${maxCost} (page sizes multiply: ask for smaller pages or fewer nested lists)`, {
+      limit: 'cost',
+      cost,
+      maxCost,
+      http: { status: 400 },
+    });
+  }
+}
+
 export function costPlugin<C extends BaseContext>(maxCost: number): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
-          let cost: number;
-          try {
-            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined, estimators: [listCostEstimator] });
-          } catch {
-            return; // variables that do not coerce: execution reports them
-          }
-          if (cost > maxCost) {
-            throw tooComplex(`the query would cost ${cost}, more than the limit of ${maxCost} (page sizes multiply: ask for smaller pages or fewer nested lists)`, {
-              limit: 'cost',
-              cost,
-              maxCost,
-              http: { status: 400 },
-            });
-          }
+          checkCost({ schema, document, variables: request.variables ?? {}, operationName }, maxCost);
         },
       };
     },

@@ -18,6 +18,7 @@ import {
   RoutingSettingsFieldsResolver,
   TargetFieldsResolver,
 } from '../routing/routing.resolver.js';
+import { TailResolver } from '../tail/tail.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -40,8 +41,19 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
       KeysResolver,
       IntegrityResolver,
       EventProofResolver,
+      TailResolver,
     ],
     validate: false,
+    // type-graphql insists on a PubSub; the one subscription brings its own stream
+    // (tail.manager.ts reads the database by position), so this one is never used.
+    pubSub: {
+      publish() {
+        throw new Error('the gateway publishes through the database, not a PubSub');
+      },
+      subscribe() {
+        throw new Error('subscriptions declare their own subscribe function');
+      },
+    },
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
   return built;
