@@ -217,6 +217,19 @@ export interface PageQuery {
   columns: string[];
 }
 
+/**
+ * Locks an account's chain head for the rest of the transaction (creating it at the first
+ * event) and returns it. Whatever extends a chain takes this lock first.
+ */
+export async function lockChain(client: pg.PoolClient, accountId: string): Promise<{ seq: number; head: Buffer }> {
+  const { rows } = await client.query(
+    `INSERT INTO event_chains AS c (account_id, head) VALUES ($1, $2)
+     ON CONFLICT (account_id) DO UPDATE SET account_id = c.account_id RETURNING seq, head`,
+    [accountId, Buffer.alloc(32)],
+  );
+  return { seq: Number(rows[0].seq), head: rows[0].head as Buffer };
+}
+
 export function createEventsStore(pool: pg.Pool) {
   return {
     pool,
@@ -243,12 +256,7 @@ export function createEventsStore(pool: pg.Pool) {
      * first event) and returns it: every batch of the account takes its positions in turn.
      */
     async lockChain(client: pg.PoolClient, accountId: string): Promise<{ seq: number; head: Buffer }> {
-      const { rows } = await client.query(
-        `INSERT INTO event_chains AS c (account_id, head) VALUES ($1, $2)
-         ON CONFLICT (account_id) DO UPDATE SET account_id = c.account_id RETURNING seq, head`,
-        [accountId, Buffer.alloc(32)],
-      );
-      return { seq: Number(rows[0].seq), head: rows[0].head as Buffer };
+      return lockChain(client, accountId);
     },
 
     /**

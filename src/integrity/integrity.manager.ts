@@ -4,7 +4,7 @@
 import { UserInputError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { eventContent } from '../events/canonical.js';
-import { chainWalker, GENESIS, type ChainBreak } from './chain.js';
+import { chainLink, chainWalker, GENESIS, type ChainBreak } from './chain.js';
 import type { CheckpointRecord, IntegrityStore } from './integrity.store.js';
 import { verifyClaim, type CheckpointClaim, type Signer } from './signer.js';
 
@@ -76,6 +76,31 @@ export function createIntegrityManager({ store, signer: loadSigner, log, maxVeri
   }
 
   return {
+    /**
+     * Appends the events stored before the chain existed (an upgraded database: no position)
+     * to their accounts' chains, in receipt order. Only events received before the chain's
+     * migration was applied: one without a position received later was put there around
+     * the gateway, and stays reported as OUTSIDE_CHAIN. An operator's decision (npm run
+     * chain:adopt), never automatic.
+     */
+    async adoptUnchained(options: { accountId?: string; batch?: number; onProgress?: (accountId: string, adopted: number) => void } = {}): Promise<Array<{ accountId: string; adopted: number }>> {
+      const before = await store.chainStartedAt();
+      if (!before) return [];
+      const accounts = (await store.unchainedAccounts(before)).filter((a) => !options.accountId || a.accountId === options.accountId);
+      const done: Array<{ accountId: string; adopted: number }> = [];
+      for (const { accountId } of accounts) {
+        let adopted = 0;
+        for (;;) {
+          const n = await store.adopt(accountId, before, options.batch ?? 1000, (previous, seq, event) => chainLink(previous, seq, event));
+          if (!n) break;
+          adopted += n;
+          options.onProgress?.(accountId, adopted);
+        }
+        log.warn({ accountId, adopted }, 'chained events stored before the chain existed');
+        done.push({ accountId, adopted });
+      }
+      return done;
+    },
 
     /** Walks positions `from` to `to` (default: the whole chain) and reports the first break. */
     async verify(accountId: string, range: { from?: number | null; to?: number | null }): Promise<Verification> {

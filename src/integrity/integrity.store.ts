@@ -2,7 +2,7 @@
 // the keys that signed them. Plain SQL on the pool (reads only, except checkpoints).
 import type pg from 'pg';
 import type { EventRecord } from '../events/event.model.js';
-import { ALL_COLUMNS, rowToRecord } from '../events/events.store.js';
+import { ALL_COLUMNS, lockChain, rowToRecord } from '../events/events.store.js';
 
 export interface CheckpointRecord {
   accountId: string;
@@ -27,6 +27,69 @@ const COLUMNS = ALL_COLUMNS.map((c) => `e.${c}`).join(', ');
 export function createIntegrityStore(pool: pg.Pool) {
   return {
     pool,
+
+    /** When the chain's migration was applied: events received before it have no position. */
+    async chainStartedAt(): Promise<Date | null> {
+      const { rows } = await pool.query(
+        `SELECT min(finished_at) AS at FROM _prisma_migrations
+          WHERE migration_name LIKE '%\\_event\\_hash\\_chain' AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      );
+      return rows[0]?.at ?? null;
+    },
+
+    /** Accounts with events outside their chain received before `before`, and how many. */
+    async unchainedAccounts(before: Date): Promise<Array<{ accountId: string; count: number }>> {
+      const { rows } = await pool.query(
+        'SELECT account_id, count(*)::int AS count FROM events WHERE seq IS NULL AND received_at < $1 GROUP BY account_id ORDER BY account_id',
+        [before],
+      );
+      return rows.map((r) => ({ accountId: r.account_id, count: r.count }));
+    },
+
+    /**
+     * Appends up to `limit` of the account's unchained events received before `before`, in
+     * receipt order, to its chain, in one transaction under the chain lock; `link` computes
+     * each link. Returns how many it chained.
+     */
+    async adopt(accountId: string, before: Date, limit: number, link: (previous: Buffer, seq: number, event: EventRecord) => Buffer): Promise<number> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const chain = await lockChain(client, accountId);
+        const { rows } = await client.query(
+          `SELECT ${COLUMNS} FROM events e WHERE e.account_id = $1 AND e.seq IS NULL AND e.received_at < $2
+            ORDER BY e.received_at, e.id LIMIT $3 FOR UPDATE`,
+          [accountId, before, limit],
+        );
+        let seq = chain.seq;
+        let head = chain.head;
+        const ids: string[] = [];
+        const seqs: number[] = [];
+        const hashes: Buffer[] = [];
+        for (const row of rows) {
+          head = link(head, ++seq, rowToRecord(row));
+          ids.push(row.id);
+          seqs.push(seq);
+          hashes.push(head);
+        }
+        if (ids.length) {
+          await client.query(
+            `UPDATE events e SET seq = v.seq, chain_hash = v.hash
+               FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS v(id, seq, hash)
+              WHERE e.account_id = $1 AND e.id = v.id`,
+            [accountId, ids, seqs, hashes],
+          );
+          await client.query('UPDATE event_chains SET seq = $2, head = $3, updated_at = now() WHERE account_id = $1', [accountId, seq, head]);
+        }
+        await client.query('COMMIT');
+        return ids.length;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
 
     async head(accountId: string): Promise<{ seq: number; head: Buffer } | null> {
       const { rows } = await pool.query('SELECT seq, head FROM event_chains WHERE account_id = $1', [accountId]);

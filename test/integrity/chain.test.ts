@@ -1,7 +1,8 @@
 // Tamper evidence: every stored event is linked into its account's hash chain at ingest.
 // Tampering through SQL (a changed field, a deleted row, an inserted row, two rows swapped,
 // a rewritten chain) is found by verifyEvents at exactly the first broken event; untouched
-// ranges verify; an export checked offline (npm run verify) reaches the same verdict.
+// ranges verify; an export checked offline (npm run verify) reaches the same verdict. Events
+// of an upgraded database (stored before the chain) are chained by npm run chain:adopt.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -280,5 +281,38 @@ describe('checkpoints and exports', () => {
     const { code, stdout } = await verifyCli(file);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, checked: head });
+  });
+});
+
+describe('events stored before the chain existed (an upgraded database)', () => {
+  it('are appended in receipt order by chain:adopt; a row without a position received later is not', async () => {
+    const rest = ALL_COLUMNS.filter((c) => !['account_id', 'id', 'received_at'].includes(c));
+    const legacy = (id: string, receivedAt: string) =>
+      sql(`INSERT INTO events (account_id, id, received_at, ${rest.join(', ')}, content_hash)
+           SELECT account_id, $1, $2::timestamptz, ${rest.join(', ')}, content_hash FROM events WHERE account_id = 'local' AND seq = 3`, [id, receivedAt]);
+    await legacy('legacy-2', '2020-01-02T00:00:00Z');
+    await legacy('legacy-1', '2020-01-01T00:00:00Z');
+    await legacy('slipped-in', new Date().toISOString());
+    expect((await verify()).firstBroken).toMatchObject({ kind: 'OUTSIDE_CHAIN' });
+
+    const run = async () => {
+      if (!serverUrl) return gw.gateway.managers.integrity.adoptUnchained();
+      // With a server, as an operator would: the command line, beside the running gateway.
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'chain-adopt.ts')], { cwd: projectRoot, env: { ...process.env, ...gw.database.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c));
+      expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+      return stdout;
+    };
+    const said = await run();
+    if (typeof said === 'string') expect(said).toContain('account local: chained 2 events');
+    else expect(said).toEqual([{ accountId: 'local', adopted: 2 }]);
+
+    const head = (await gw.gql('{ eventChain { headSequence } }')).body.data!.eventChain.headSequence;
+    expect([await idAt(head - 1), await idAt(head)]).toEqual(['legacy-1', 'legacy-2']);
+    // The one received after the chain existed was put there around the gateway.
+    expect((await verify()).firstBroken).toMatchObject({ kind: 'OUTSIDE_CHAIN', eventId: 'slipped-in' });
+    await sql("DELETE FROM events WHERE account_id = 'local' AND id = 'slipped-in'");
+    expect(await verify()).toMatchObject({ ok: true, to: head, checked: head });
   });
 });
