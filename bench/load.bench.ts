@@ -8,18 +8,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { toolPrincipal } from '../src/auth/principal.js';
 import { projectRoot } from '../src/config/paths.js';
-import { openDatabase } from '../src/database/database.js';
-import { applyPendingMigrations } from '../src/database/migrations.js';
 import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
-import { createManagers, seedDatabase } from '../src/gateway.js';
-import { createLogger } from '../src/logging/logger.js';
+import { benchDatabaseUrl, openBenchDatabase, startGatewayProcess } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,24 +28,8 @@ const SECONDS = Number(values.seconds);
 const EVENTS = Number(values.events);
 const log = (...args: unknown[]) => console.error('load:', ...args);
 
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  console.error('error: npm run bench:load needs DATABASE_URL (a PostgreSQL server)');
-  process.exit(1);
-}
-const loadUrl = new URL(serverUrl);
-loadUrl.pathname = '/audit_load';
-
-// ---- the database: catalog, some history, keys -------------------------------------------
-
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-if ((await admin.query("SELECT 1 FROM pg_database WHERE datname = 'audit_load'")).rowCount === 0) await admin.query('CREATE DATABASE audit_load');
-await admin.end();
-const db = await openDatabase({ database: { kind: 'server', url: loadUrl.toString() }, poolSize: 4, connectTimeoutMs: 5000, statementTimeoutMs: 600_000 }, createLogger('warn'));
-await applyPendingMigrations(db.pool);
-const managers = createManagers(db, createLogger('warn'));
-await seedDatabase(managers);
+const loadUrl = benchDatabaseUrl('bench:load', 'audit_load');
+const { db, managers } = await openBenchDatabase(loadUrl, 4);
 const have = Number((await db.pool.query("SELECT count(*) FROM events WHERE account_id = 'local'")).rows[0].count);
 if (have < EVENTS) {
   log(`generating ${EVENTS - have} events`);
@@ -71,29 +50,9 @@ const someIds = (await db.pool.query("SELECT id FROM events WHERE account_id = '
 
 // ---- the gateway ---------------------------------------------------------------------------
 
-const port = await new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
 // LOAD_PROFILE=<folder>: the gateway writes a CPU profile there (node --cpu-prof).
 const profile = process.env.LOAD_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_PROFILE}`] : [];
-const gateway = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-  cwd: projectRoot,
-  env: { ...process.env, DATABASE_URL: loadUrl.toString(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '1000000', DATABASE_POOL_SIZE: '20' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const url = `http://127.0.0.1:${port}/graphql`;
-for (const deadline = Date.now() + 60_000; ; ) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-  } catch {
-    // starting
-  }
-  if (Date.now() > deadline) throw new Error('the gateway did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const { child: gateway, url } = await startGatewayProcess({ DATABASE_URL: loadUrl.toString(), DATABASE_POOL_SIZE: '20' }, profile);
 
 // ---- the mix -------------------------------------------------------------------------------
 

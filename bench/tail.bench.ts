@@ -6,9 +6,7 @@
 // through B (another process: PostgreSQL LISTEN/NOTIFY). Baseline in the same run: raw `pg`,
 // one client inserting a row and NOTIFYing in one transaction, another LISTENing and
 // reading the row back. Prints p50/p95/p99 and writes JSON to bench/results/.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,63 +15,20 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { toolPrincipal } from '../src/auth/principal.js';
 import { projectRoot } from '../src/config/paths.js';
-import { openDatabase } from '../src/database/database.js';
-import { applyPendingMigrations } from '../src/database/migrations.js';
 import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
-import { createManagers, seedDatabase } from '../src/gateway.js';
-import { createLogger } from '../src/logging/logger.js';
+import { benchDatabaseUrl, openBenchDatabase, startGatewayProcess } from './support.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '300' } } });
 const N = Number(values.events);
 const log = (...args: unknown[]) => console.error('tail:', ...args);
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  console.error('error: npm run bench:tail needs DATABASE_URL (a PostgreSQL server)');
-  process.exit(1);
-}
-const tailUrl = new URL(serverUrl);
-tailUrl.pathname = '/audit_tail';
-
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-if ((await admin.query("SELECT 1 FROM pg_database WHERE datname = 'audit_tail'")).rowCount === 0) await admin.query('CREATE DATABASE audit_tail');
-await admin.end();
-const db = await openDatabase({ database: { kind: 'server', url: tailUrl.toString() }, poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 60_000 }, createLogger('warn'));
-await applyPendingMigrations(db.pool);
-const managers = createManagers(db, createLogger('warn'));
-await seedDatabase(managers);
+const tailUrl = benchDatabaseUrl('bench:tail', 'audit_tail');
+const { db, managers } = await openBenchDatabase(tailUrl, 2);
 const actor = toolPrincipal('bench:tail');
 const writerKey = (await managers.keys.createKey(actor, { role: 'writer', name: 'tail writer' })).key;
 const readerKey = (await managers.keys.createKey(actor, { role: 'reader', name: 'tail reader' })).key;
 const snapshot = await managers.catalog.snapshot();
 await db.close();
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-
-async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: tailUrl.toString(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', DELIVERY_WORKER: 'false', RATE_LIMIT_PER_SECOND: '1000000' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (const deadline = Date.now() + 60_000; ; ) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-    } catch {
-      // starting
-    }
-    if (Date.now() > deadline) throw new Error('the gateway did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url: `http://127.0.0.1:${port}/graphql` };
-}
+const startGateway = () => startGatewayProcess({ DATABASE_URL: tailUrl.toString(), DELIVERY_WORKER: 'false' });
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const summary = (ms: number[]) => {
