@@ -62,6 +62,18 @@ export interface ManagerOptions {
   subscriptionStallMs?: number;
 }
 
+/** The managers' settings from the configuration (the gateway's and the tools' alike). */
+export function managerOptions(config: Config): ManagerOptions {
+  return {
+    eventsCountCap: config.eventsCountCap,
+    routingLimits: config.routingLimits,
+    operatorAccount: config.operatorAccount,
+    integrity: config.integrity,
+    subscriptionBufferBytes: config.subscriptionBufferBytes,
+    subscriptionStallMs: config.subscriptionStallMs,
+  };
+}
+
 /** The domain managers on one database, wired to the gateway's own audit trail. */
 export function createManagers(db: Database, log: Logger, options: ManagerOptions = {}): Managers & { audit: AuditTrail; notifier: TailNotifier } {
   const audit = createAuditTrail({ prisma: db.prisma, log });
@@ -101,14 +113,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   try {
     const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
     const migrationNames = await localMigrationNames();
-    const managers = createManagers(db, log, {
-      eventsCountCap: config.eventsCountCap,
-      routingLimits: config.routingLimits,
-      operatorAccount: config.operatorAccount,
-      integrity: config.integrity,
-      subscriptionBufferBytes: config.subscriptionBufferBytes,
-      subscriptionStallMs: config.subscriptionStallMs,
-    });
+    const managers = createManagers(db, log, managerOptions(config));
     await seedDatabase(managers);
     // Zero setup: the embedded database is one user's; give that user an admin key.
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;

@@ -88,39 +88,6 @@ export class SetServiceLocationsInput {
   locations!: string[];
 }
 
-@InputType('ActionDefinitionInput')
-export class ActionDefinitionInput {
-  @Field(() => String, { description: '`<service prefix>.<objectType>.<verb>[.<more>]`; the service is the longest matching prefix.' })
-  name!: string;
-
-  @Field(() => String, { nullable: true, description: 'If given, must equal the service the name belongs to.' })
-  service?: string | null;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
-  @Field(() => String, { nullable: true })
-  group?: string | null;
-
-  @Field(() => HttpMethod, { nullable: true })
-  httpMethod?: HttpMethod | null;
-
-  @Field(() => String, { nullable: true })
-  httpPath?: string | null;
-
-  @Field(() => [String], { nullable: true, description: 'Required for a template action: the values of its variable.' })
-  templateValues?: string[] | null;
-
-  @Field(() => Boolean, { nullable: true })
-  deprecated?: boolean | null;
-}
-
-@InputType('DefineActionsInput')
-export class DefineActionsInput {
-  @Field(() => [ActionDefinitionInput], { description: 'All or nothing: one bad item refuses the batch.' })
-  actions!: ActionDefinitionInput[];
-}
-
 @InputType('ActionPatch')
 export class ActionPatchInput {
   @Field(() => String, { nullable: true })
@@ -137,6 +104,27 @@ export class ActionPatchInput {
 
   @Field(() => [String], { nullable: true })
   templateValues?: string[] | null;
+}
+
+@InputType('ActionDefinitionInput')
+export class ActionDefinitionInput extends ActionPatchInput {
+  @Field(() => String, { description: '`<service prefix>.<objectType>.<verb>[.<more>]`; the service is the longest matching prefix.' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'If given, must equal the service the name belongs to.' })
+  service?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Required for a template action: the values of its variable.' })
+  declare templateValues?: string[] | null;
+
+  @Field(() => Boolean, { nullable: true })
+  deprecated?: boolean | null;
+}
+
+@InputType('DefineActionsInput')
+export class DefineActionsInput {
+  @Field(() => [ActionDefinitionInput], { description: 'All or nothing: one bad item refuses the batch.' })
+  actions!: ActionDefinitionInput[];
 }
 
 @InputType('UpdateActionInput')

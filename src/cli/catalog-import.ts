@@ -8,12 +8,8 @@ import { gatewayServiceDocument } from '../audit/gateway-service.js';
 import { toolPrincipal } from '../auth/principal.js';
 import type { ImportSummary } from '../catalog/catalog.import.js';
 import { describeDocument } from '../catalog/import.mapping.js';
-import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../database/database.js';
-import { applyPendingMigrations } from '../database/migrations.js';
-import { createManagers } from '../gateway.js';
-import { createLogger } from '../logging/logger.js';
 import { runCli } from './run-cli.js';
+import { withToolDatabase } from './tool-database.js';
 
 const USAGE = 'usage: npm run catalog:import -- <files or folders> [--dry-run] [--json]';
 
@@ -52,12 +48,8 @@ runCli(async (args) => {
   const files = await expand(args.filter((a) => !a.startsWith('--')));
   if (files.length === 0) throw new Error(USAGE);
 
-  const config = loadConfig();
-  const log = createLogger('warn');
-  const db = await openDatabase(config, log);
-  const managers = createManagers(db, log, { operatorAccount: config.operatorAccount });
-  try {
-    await applyPendingMigrations(db.pool);
+  // The imports' audit records go into the events before the tool exits.
+  await withToolDatabase(async ({ config, managers }) => {
     const catalog = managers.catalog;
     await catalog.ensureReferenceData();
     await catalog.ensureBuiltIn(gatewayServiceDocument());
@@ -95,9 +87,5 @@ runCli(async (args) => {
         `services ${total((s) => s.services.added)} added, ${total((s) => s.services.updated)} updated; ` +
         `actions ${total((s) => s.actions.added)} added, ${total((s) => s.actions.updated)} updated, ${total((s) => s.actions.unchanged)} unchanged`,
     );
-  } finally {
-    // The imports' audit records go into the events before the tool exits.
-    await managers.audit.flush();
-    await db.close();
-  }
+  });
 });

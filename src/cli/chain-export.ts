@@ -4,12 +4,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../database/database.js';
-import { applyPendingMigrations } from '../database/migrations.js';
-import { createManagers } from '../gateway.js';
-import { createLogger } from '../logging/logger.js';
 import { runCli } from './run-cli.js';
+import { withToolDatabase } from './tool-database.js';
 
 const USAGE = 'usage: npm run chain:export -- [--account <id>] [--from <position>] [--to <position>] [--out <file>]';
 
@@ -22,12 +18,7 @@ runCli(async (args) => {
   };
   const from = position(values.from, 'from');
   const to = position(values.to, 'to');
-  const config = loadConfig();
-  const log = createLogger('warn');
-  const db = await openDatabase(config, log);
-  try {
-    await applyPendingMigrations(db.pool);
-    const { integrity } = createManagers(db, log, { operatorAccount: config.operatorAccount, integrity: config.integrity });
+  await withToolDatabase(async ({ config, managers: { integrity } }) => {
     const out = values.out ? createWriteStream(values.out) : process.stdout;
     let events = 0;
     for await (const line of integrity.exportChain(values.account ?? config.operatorAccount, { from, to })) {
@@ -39,7 +30,5 @@ runCli(async (args) => {
       await once(out, 'finish');
       console.error(`wrote ${events} events to ${values.out}`);
     }
-  } finally {
-    await db.close();
-  }
+  });
 });

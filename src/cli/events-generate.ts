@@ -2,15 +2,12 @@
 // Records realistic synthetic events from the catalog through the events manager (the same
 // checks, rollups and hooks as the API), in batches.
 import cliProgress from 'cli-progress';
-import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../database/database.js';
-import { applyPendingMigrations } from '../database/migrations.js';
 import { generateEvents } from '../events/generator.js';
 import type { EventInput } from '../events/event.model.js';
-import { createManagers, seedDatabase } from '../gateway.js';
-import { createLogger } from '../logging/logger.js';
+import { seedDatabase } from '../gateway.js';
 import { parseOptions, positiveInt } from './args.js';
 import { runCli } from './run-cli.js';
+import { withToolDatabase } from './tool-database.js';
 
 const USAGE = 'usage: npm run events:generate -- --count N [--days 7] [--seed 42] [--account local] [--batch 1000] [--concurrency 4]';
 
@@ -30,13 +27,8 @@ runCli(async (args) => {
   const batch = Math.min(positiveInt(values.batch, 'batch', 1000), 1000);
   const concurrency = Math.min(positiveInt(values.concurrency, 'concurrency', 4), 16);
 
-  const config = loadConfig();
-  const accountId = values.account ?? config.operatorAccount;
-  const log = createLogger('warn');
-  const db = await openDatabase(config, log);
-  try {
-    await applyPendingMigrations(db.pool);
-    const managers = createManagers(db, log, { operatorAccount: config.operatorAccount });
+  await withToolDatabase(async ({ config, managers }) => {
+    const accountId = values.account ?? config.operatorAccount;
     await seedDatabase(managers);
     const to = new Date();
     const from = new Date(to.getTime() - days * 86_400_000);
@@ -70,7 +62,5 @@ runCli(async (args) => {
     bar?.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`generated ${done} events for account ${accountId} over ${days} days (${created} new, ${done - created} already there) in ${seconds.toFixed(1)} s, ${Math.round(done / seconds)} events/s`);
-  } finally {
-    await db.close();
-  }
+  });
 });

@@ -3,12 +3,8 @@
 import { parseArgs } from 'node:util';
 import { gatewayServiceDocument } from '../audit/gateway-service.js';
 import { toolPrincipal, ROLES, type Role } from '../auth/principal.js';
-import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../database/database.js';
-import { applyPendingMigrations } from '../database/migrations.js';
-import { createManagers } from '../gateway.js';
-import { createLogger } from '../logging/logger.js';
 import { runCli } from './run-cli.js';
+import { withToolDatabase } from './tool-database.js';
 
 const USAGE = 'usage: npm run keys:create -- --role admin|writer|reader --account <account id> [--name <what the key is for>]';
 
@@ -20,12 +16,7 @@ runCli(async (args) => {
   if (!values.role || !values.account) throw new Error(USAGE);
   if (!ROLES.includes(values.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}; ${USAGE}`);
 
-  const config = loadConfig();
-  const log = createLogger('warn');
-  const db = await openDatabase(config, log);
-  const managers = createManagers(db, log, { operatorAccount: config.operatorAccount });
-  try {
-    await applyPendingMigrations(db.pool);
+  await withToolDatabase(async ({ config, managers }) => {
     await managers.catalog.ensureReferenceData();
     await managers.catalog.ensureBuiltIn(gatewayServiceDocument());
     const actor = toolPrincipal('keys:create', config.operatorAccount);
@@ -38,8 +29,5 @@ runCli(async (args) => {
     });
     console.error(`created ${record.role} key ${record.id} for account ${record.accountId}${record.accountId === config.operatorAccount ? ' (the operator account)' : ''}; it is shown once:`);
     console.log(key);
-  } finally {
-    await managers.audit.flush();
-    await db.close();
-  }
+  });
 });
