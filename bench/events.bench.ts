@@ -13,20 +13,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { projectRoot } from '../src/config/paths.js';
-import { openDatabase } from '../src/database/database.js';
-import { applyPendingMigrations } from '../src/database/migrations.js';
 import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
 import { ROLLUPS } from '../src/events/rollups.js';
 import { toolPrincipal } from '../src/auth/principal.js';
-import { createManagers, seedDatabase } from '../src/gateway.js';
-import { createLogger } from '../src/logging/logger.js';
+import { benchDatabaseUrl, freePort, openBenchDatabase, percentile, startGatewayProcess, waitUntilReady } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,46 +39,15 @@ const REQUESTS = Number(values.requests);
 const SECONDS = Number(values.seconds);
 const ACCOUNT = 'local';
 
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  console.error('error: npm run bench needs DATABASE_URL (a PostgreSQL server; the embedded database is not a benchmark target)');
-  process.exit(1);
-}
-const benchUrl = new URL(serverUrl);
-benchUrl.pathname = '/audit_bench';
+const benchUrl = benchDatabaseUrl('bench', 'audit_bench');
 const log = (...args: unknown[]) => console.error('bench:', ...args);
 
 // ---- helpers ---------------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  return port;
-}
 
 function start(script: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout!.resume();
   return child;
-}
-
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function latencies(run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
@@ -102,19 +67,7 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 // ---- the database ----------------------------------------------------------------------
 
 async function prepareDatabase() {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const exists = (await admin.query("SELECT 1 FROM pg_database WHERE datname = 'audit_bench'")).rowCount === 1;
-  if (values.fresh || !exists) {
-    await admin.query('DROP DATABASE IF EXISTS audit_bench WITH (FORCE)');
-    await admin.query('CREATE DATABASE audit_bench');
-  }
-  await admin.end();
-
-  const db = await openDatabase({ database: { kind: 'server', url: benchUrl.toString() }, poolSize: 4, connectTimeoutMs: 5000, statementTimeoutMs: 600_000 }, createLogger('warn'));
-  await applyPendingMigrations(db.pool);
-  const managers = createManagers(db, createLogger('warn'));
-  await seedDatabase(managers);
+  const { db, managers } = await openBenchDatabase(benchUrl, 4, { fresh: values.fresh });
   const { key } = await managers.keys.createKey(toolPrincipal('bench'), { role: 'admin', name: 'bench' });
   // The raw side of an earlier run's ingest measurement (it bypasses the rollups, so deleting
   // it keeps them exact). The gateway side stays: a year old, it is outside every query.
@@ -153,22 +106,11 @@ const prepared = await prepareDatabase();
 const { db, managers } = prepared;
 log(`database: ${prepared.total} events; hot action ${prepared.hotAction.action}; target ${prepared.target.target_id} (${prepared.target.count} events)`);
 
-const gatewayPort = await freePort();
+// The per-key rate limit is not what this measures (startGatewayProcess lifts it).
+const { child: gateway, url: gql } = await startGatewayProcess({ DATABASE_URL: benchUrl.toString(), DATABASE_POOL_SIZE: '10' });
 const rawPort = await freePort();
-const gateway = start('src/main.ts', {
-  DATABASE_URL: benchUrl.toString(),
-  PORT: String(gatewayPort),
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  NODE_ENV: 'production',
-  DATABASE_POOL_SIZE: '10',
-  // The per-key rate limit is not what this measures.
-  RATE_LIMIT_PER_SECOND: '1000000',
-});
 const raw = start('bench/raw-server.ts', { DATABASE_URL: benchUrl.toString(), PORT: String(rawPort), BENCH_ACCOUNT: ACCOUNT });
-await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`);
-await waitFor(`http://127.0.0.1:${rawPort}/stats`);
-const gql = `http://127.0.0.1:${gatewayPort}/graphql`;
+await waitUntilReady(`http://127.0.0.1:${rawPort}/stats`, raw);
 const GATEWAY_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${prepared.key}` };
 const rawBase = `http://127.0.0.1:${rawPort}`;
 

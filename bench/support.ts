@@ -21,12 +21,15 @@ export function benchDatabaseUrl(script: string, name: string): URL {
   return url;
 }
 
-/** Creates the database when missing, migrates and seeds it; returns it with its managers. */
-export async function openBenchDatabase(url: URL, poolSize: number): Promise<{ db: Database; managers: ReturnType<typeof createManagers> }> {
+/**
+ * Creates the database when missing (again when `fresh`), migrates and seeds it; returns it
+ * with its managers.
+ */
+export async function openBenchDatabase(url: URL, poolSize: number, options: { fresh?: boolean } = {}): Promise<{ db: Database; managers: ReturnType<typeof createManagers> }> {
   const name = url.pathname.slice(1);
-  const adminUrl = new URL(process.env.DATABASE_URL!);
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL! });
   await admin.connect();
+  if (options.fresh) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   const db = await openDatabase({ database: { kind: 'server', url: url.toString() }, poolSize, connectTimeoutMs: 5000, statementTimeoutMs: 600_000 }, createLogger('warn'));
@@ -36,13 +39,26 @@ export async function openBenchDatabase(url: URL, poolSize: number): Promise<{ d
   return { db, managers };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(p));
     });
   });
+}
+
+/** Polls `url` until it answers 2xx (bounded); fails early when `child` exits. */
+export async function waitUntilReady(url: string, child?: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // starting
+    }
+    if (child?.exitCode != null || Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Starts `npm start`'s entry on a free port with `env` and waits until it is ready. */
@@ -53,14 +69,11 @@ export async function startGatewayProcess(env: Record<string, string>, nodeArgs:
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '1000000', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (const deadline = Date.now() + 60_000; ; ) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-    } catch {
-      // starting
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the gateway did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilReady(`http://127.0.0.1:${port}/readyz`, child);
   return { child, url: `http://127.0.0.1:${port}/graphql` };
+}
+
+/** The value below which `p` percent of the sorted samples lie. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

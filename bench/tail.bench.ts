@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import { toolPrincipal } from '../src/auth/principal.js';
 import { projectRoot } from '../src/config/paths.js';
 import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
-import { benchDatabaseUrl, openBenchDatabase, startGatewayProcess } from './support.js';
+import { benchDatabaseUrl, openBenchDatabase, percentile, startGatewayProcess } from './support.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '300' } } });
 const N = Number(values.events);
@@ -30,7 +30,6 @@ const snapshot = await managers.catalog.snapshot();
 await db.close();
 const startGateway = () => startGatewayProcess({ DATABASE_URL: tailUrl.toString(), DELIVERY_WORKER: 'false' });
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const summary = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 100) / 100;

@@ -48,7 +48,7 @@ export type EngineLog = (line: string) => void;
  * The engine gets a connection of its own, closed afterwards: it takes a session-level
  * advisory lock (pg_advisory_lock(72707369)) while migrating and does not release it, so
  * on a pooled connection the lock would outlive the call and block every other process
- * that migrates the same database.
+ * that migrates the same database. The lock is released before that connection closes.
  */
 export async function withSchemaEngine<T>(
   pool: pg.Pool,
@@ -71,6 +71,9 @@ export async function withSchemaEngine<T>(
       engine.free();
     }
   } finally {
+    // Released here rather than by the backend's exit, which ends after the client has
+    // hung up: a process migrating right after this one would still find the lock taken.
+    await own.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     await own.end();
   }
 }
