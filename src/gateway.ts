@@ -35,6 +35,8 @@ import { createTailManager } from './tail/tail.manager.js';
 import { createTailNotifier, type TailNotifier } from './tail/tail.notifier.js';
 import { createRequestContext, type Managers } from './server/context.js';
 import { createRequestHandler, type Readiness } from './server/http-server.js';
+import { compiledExecution } from './server/executor.js';
+import { createPreparedPath } from './server/prepared-path.js';
 import { serveSubscriptions } from './server/websocket.js';
 import { createErrorFormatter } from './errors/format.js';
 import { buildGatewaySchema } from './server/schema.js';
@@ -123,6 +125,12 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const schema = await buildGatewaySchema();
     checkAccessRules(schema);
     const httpServer = http.createServer();
+    // Idle keep-alive connections stay open longer than load balancers' usual 60 s, so the
+    // client side closes first: a client (or proxy) never sends on a socket this server is
+    // closing at that moment (ECONNRESET). Shutdown closes idle connections at once anyway.
+    httpServer.keepAliveTimeout = 65_000;
+    httpServer.headersTimeout = 66_000;
+    const execution = compiledExecution(schema, { compile: config.executor !== 'graphql-js', timeoutMs: config.executionTimeoutMs });
     const apollo = createApollo({
       schema,
       httpServer,
@@ -130,9 +138,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       introspection: config.introspection,
       landingPage: config.landingPage,
       shutdownGraceMs: config.shutdownGraceMs,
-      executor: config.executor,
+      execution,
       limits: config.queryLimits,
-      executionTimeoutMs: config.executionTimeoutMs,
     });
     await apollo.start();
     const authenticator = createAuthenticator({ keys: managers.keys, ratePerSecond: config.ratePerSecond });
@@ -170,6 +177,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         readiness,
         identify: (req, operations) => authenticator.identify(req, operations),
         createContext: async (request) => createRequestContext(managers, request),
+        preparedPath: config.preparedPath ? createPreparedPath({ execution, schema, maxCost: config.queryLimits.maxCost }) : undefined,
       }),
     );
     const port = await listen(httpServer, config.port, config.host).catch(async (error) => {

@@ -60,6 +60,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt('a positive number of bytes').default(8 * 1024 * 1024),
   EVENTS_COUNT_CAP: positiveInt('a positive number of events').default(10_000),
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js'], { error: 'must be jit or graphql-js' }).default('jit'),
+  GRAPHQL_PREPARED_PATH: flag.default(true),
   WORKERS: positiveInt('a positive whole number of processes').max(64, 'must be at most 64').default(1),
   ROUTES_PER_ACCOUNT: positiveInt('a positive whole number').default(10),
   RULES_PER_ROUTE: positiveInt('a positive whole number').default(30),
@@ -115,6 +116,8 @@ export interface Config {
   eventsCountCap: number;
   /** Compiled execution plans (graphql-jit) or graphql-js itself. */
   executor: 'jit' | 'graphql-js';
+  /** Operations Apollo has accepted before skip its request pipeline (server/prepared-path.ts). */
+  preparedPath: boolean;
   /** Gateway processes sharing the port (a PostgreSQL server is needed for more than 1). */
   workers: number;
   /** The account whose admins own the shared catalog (and the embedded setup's admin key). */
@@ -188,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     eventsCountCap: e.EVENTS_COUNT_CAP,
     executor: e.GRAPHQL_EXECUTOR,
+    preparedPath: e.GRAPHQL_PREPARED_PATH && e.GRAPHQL_EXECUTOR === 'jit',
     workers: e.WORKERS,
     operatorAccount: e.OPERATOR_ACCOUNT,
     ratePerSecond: e.RATE_LIMIT_PER_SECOND,

@@ -12,7 +12,7 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from '../errors/format.js';
-import { compiledExecution } from './executor.js';
+import type { CompiledExecution } from './executor.js';
 import type { Logger } from '../logging/logger.js';
 import { drainHttpServer } from './drain.js';
 import type { RequestContext } from './context.js';
@@ -26,18 +26,16 @@ export interface ApolloOptions {
   introspection: boolean;
   landingPage: boolean;
   shutdownGraceMs: number;
-  /** `jit`: compiled plans (graphql-jit); `graphql-js`: the reference executor. */
-  executor?: 'jit' | 'graphql-js';
+  /** How operations run (compiled plans, timeout); shared with the prepared path. */
+  execution: CompiledExecution;
   limits: QueryLimits;
-  /** An operation still running after this long is answered with TIMEOUT. */
-  executionTimeoutMs: number;
   plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<RequestContext> {
   const { log } = options;
   return new ApolloServer<RequestContext>({
-    gateway: compiledExecution(options.schema, { compile: options.executor !== 'graphql-js', timeoutMs: options.executionTimeoutMs }),
+    gateway: options.execution.gateway,
     allowBatchedHttpRequests: true,
     validationRules: limitRules(options.limits),
     introspection: options.introspection,

@@ -5,7 +5,7 @@
 // batch of 500 events): a compiled plan per document does both several times faster.
 // Documents graphql-jit cannot compile run on graphql-js, as without this module.
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { execute, getVariableValues, GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, getVariableValues, GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { ErrorCode } from '../errors/codes.js';
 import { GatewayError } from '../errors/errors.js';
@@ -35,79 +35,150 @@ function withTimeout(result: Promise<ExecutionResult>, ms: number | undefined): 
   return Promise.race([result.finally(() => clearTimeout(timer)), timeout]);
 }
 
-export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): GatewayInterface {
+/** Sources longer than this are not kept for the prepared path (bounds the cache's memory). */
+const MAX_PREPARED_SOURCE = 32 * 1024;
+
+/** Where the prepared path leaves the result it hands to Apollo to answer. */
+const PRECOMPUTED = Symbol('precomputed execution result');
+
+/**
+ * An operation Apollo has parsed, validated and accepted before (its executor ran it), with
+ * its compiled plan. Each new request for it still needs its own checks: access and cost.
+ */
+export interface PreparedOperation {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly operationName: string | undefined;
+  /** Runs the plan; the raw result (see `answerWith` for anything but plain success). */
+  run(context: object, variables: Record<string, unknown>): Promise<ExecutionResult>;
+}
+
+export interface CompiledExecution {
+  /** Apollo's executor hook. */
+  gateway: GatewayInterface;
+  /** The operation of `source` named `operationName` if Apollo has accepted it before. */
+  prepared(source: string, operationName: string | undefined): PreparedOperation | undefined;
+  /** Has Apollo answer a request with `result` (already executed) instead of executing again. */
+  answerWith(context: object, result: ExecutionResult): void;
+}
+
+interface Plan {
+  compiled: CompiledQuery | null;
+  prepared?: PreparedOperation;
+}
+
+export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): CompiledExecution {
   const cacheSize = options.cacheSize ?? 1000;
   // A Map iterates in insertion order: re-inserting on use makes it an LRU.
-  const plans = new Map<string, CompiledQuery | null>();
+  const plans = new Map<string, Plan>();
+  const sourceKey = (source: string, operationName: string | undefined) => `${operationName ?? ''}:s${source}`;
 
-  function planFor(key: string, compile: () => CompiledQuery | null): CompiledQuery | null {
-    let plan = plans.get(key);
-    if (plan !== undefined) {
+  function touch(key: string): Plan | undefined {
+    const plan = plans.get(key);
+    if (plan) {
       plans.delete(key);
       plans.set(key, plan);
-      return plan;
     }
-    plan = compile();
+    return plan;
+  }
+
+  function planFor(rc: Parameters<GatewayExecutor>[0], operationName: string | undefined): Plan {
+    const key = rc.source.length <= MAX_PREPARED_SOURCE ? sourceKey(rc.source, operationName) : `${operationName ?? ''}:h${rc.queryHash}`;
+    const known = touch(key);
+    if (known) return known;
+    const compiled = options.compile === false ? null : compileQuery(schema, rc.document, operationName);
+    const plan: Plan = { compiled: compiled && isCompiledQuery(compiled) ? compiled : null };
+    if (plan.compiled && rc.operation && key.includes(':s')) {
+      const query = plan.compiled.query.bind(plan.compiled);
+      plan.prepared = {
+        document: rc.document,
+        operation: rc.operation,
+        operationName,
+        run: (context, variables) => withTimeout(Promise.resolve(query(undefined, context, variables) as ExecutionResult | Promise<ExecutionResult>), options.timeoutMs),
+      };
+    }
     plans.set(key, plan);
     if (plans.size > cacheSize) plans.delete(plans.keys().next().value!);
     return plan;
   }
 
-  const executor: GatewayExecutor = (rc) => withTimeout(run(rc), options.timeoutMs);
+  const executor: GatewayExecutor = (rc) => {
+    const precomputed = (rc.context as Record<symbol, ExecutionResult | undefined>)[PRECOMPUTED];
+    if (precomputed) return Promise.resolve(finish(rc, precomputed));
+    return run(rc);
+  };
+
+  const reference = (rc: Parameters<GatewayExecutor>[0]) =>
+    execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables ?? {}, operationName: rc.request.operationName ?? undefined }) as Promise<ExecutionResult>;
 
   async function run(rc: Parameters<GatewayExecutor>[0]): Promise<ExecutionResult> {
-    const variables = rc.request.variables ?? {};
     // The name the client sent: Apollo leaves rc.operationName null when it names no operation.
     const operationName = rc.request.operationName ?? undefined;
-    const reference = () => execute({ schema, document: rc.document, contextValue: rc.context, variableValues: variables, operationName }) as Promise<ExecutionResult>;
     // No such operation: graphql-js says so (Apollo expects the executor to report it).
-    if (!rc.operation) return reference();
-    const plan = options.compile === false ? null : planFor(`${rc.queryHash}:${operationName ?? ''}`, () => {
-      const compiled = compileQuery(schema, rc.document, operationName);
-      return isCompiledQuery(compiled) ? compiled : null;
-    });
-    if (!plan) return reference();
-    const result = await plan.query(undefined, rc.context, variables);
-    if (result.errors?.length && (result.data === undefined || result.data === null) && !result.errors[0]?.path) {
+    if (!rc.operation) return reference(rc);
+    const plan = planFor(rc, operationName);
+    if (!plan.compiled) return withTimeout(reference(rc), options.timeoutMs);
+    const result = await withTimeout(Promise.resolve(plan.compiled.query(undefined, rc.context, rc.request.variables ?? {}) as ExecutionResult | Promise<ExecutionResult>), options.timeoutMs);
+    return finish(rc, result, plan);
+  }
+
+  /** graphql-jit's result as Apollo and our error formatter expect graphql-js's. */
+  function finish(rc: Parameters<GatewayExecutor>[0], result: ExecutionResult, plan?: Plan): ExecutionResult | Promise<ExecutionResult> {
+    if (!result.errors?.length) return result;
+    if ((result.data === undefined || result.data === null) && !result.errors[0]?.path && rc.operation) {
       // The variables did not coerce, by graphql-jit's reading. graphql-js names the exact
       // field and reason (Apollo turns its errors into BAD_USER_INPUT with status 400).
-      const coerced = getVariableValues(schema, rc.operation.variableDefinitions ?? [], variables);
+      const coerced = getVariableValues(schema, rc.operation.variableDefinitions ?? [], rc.request.variables ?? {});
       if (coerced.errors) return { errors: coerced.errors };
-      // graphql-jit refused variables graphql-js accepts (it ignores the default of a
-      // non-null input field): this document runs on graphql-js from now on.
-      plans.set(`${rc.queryHash}:${operationName ?? ''}`, null);
-      return reference();
+      if (!(result.errors[0] instanceof GatewayError)) {
+        // graphql-jit refused variables graphql-js accepts (it ignores the default of a
+        // non-null input field): this document runs on graphql-js from now on.
+        const known = plan ?? plans.get(sourceKey(rc.source, rc.request.operationName ?? undefined));
+        if (known) {
+          known.compiled = null;
+          delete known.prepared;
+        }
+        return withTimeout(reference(rc), options.timeoutMs);
+      }
     }
-    if (result.errors?.length) {
-      // graphql-jit's errors may lack `extensions`; Apollo and our formatter expect
-      // graphql-js errors, which carry the original error's extensions (codes).
-      return {
-        ...result,
-        errors: result.errors.map((e) =>
-          new GraphQLError(e.message, {
-            nodes: e.nodes,
-            source: e.source,
-            positions: e.positions,
-            path: e.path,
-            originalError: e.originalError ?? undefined,
-            extensions: e.extensions ?? undefined,
-          }),
-        ),
-      } as ExecutionResult;
-    }
-    return result as ExecutionResult;
+    // graphql-jit's errors may lack `extensions`; Apollo and our formatter expect
+    // graphql-js errors, which carry the original error's extensions (codes).
+    return {
+      ...result,
+      errors: result.errors.map((e) =>
+        e instanceof GraphQLError && e.extensions
+          ? e
+          : new GraphQLError(e.message, {
+              nodes: e.nodes,
+              source: e.source,
+              positions: e.positions,
+              path: e.path,
+              originalError: e.originalError ?? undefined,
+              extensions: e.extensions ?? undefined,
+            }),
+      ),
+    } as ExecutionResult;
   }
 
   return {
-    async load() {
-      return { executor };
+    gateway: {
+      async load() {
+        return { executor };
+      },
+      onSchemaLoadOrUpdate(callback) {
+        callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });
+        return () => undefined;
+      },
+      async stop() {
+        plans.clear();
+      },
     },
-    onSchemaLoadOrUpdate(callback) {
-      callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });
-      return () => undefined;
+    prepared(source, operationName) {
+      if (source.length > MAX_PREPARED_SOURCE) return undefined;
+      return touch(sourceKey(source, operationName))?.prepared;
     },
-    async stop() {
-      plans.clear();
+    answerWith(context, result) {
+      (context as Record<symbol, ExecutionResult>)[PRECOMPUTED] = result;
     },
   };
 }

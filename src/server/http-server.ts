@@ -8,6 +8,7 @@ import { isRefusal, type Refusal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
 import type { RequestContext } from './context.js';
+import type { PreparedPath } from './prepared-path.js';
 
 export interface Readiness {
   ready: boolean;
@@ -24,7 +25,12 @@ export interface HttpHandlerOptions {
   identify(req: http.IncomingMessage, operations: number): Promise<Principal | Refusal>;
   createContext(request: { requestId: string; log: Logger; principal: Principal }): Promise<RequestContext>;
   readiness(): Promise<Readiness>;
+  /** Runs operations Apollo has accepted before without its pipeline (see prepared-path.ts). */
+  preparedPath?: PreparedPath;
 }
+
+/** Responses the prepared path gave (the request log says so). */
+const preparedAnswers = new WeakSet<http.ServerResponse>();
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CORS_HEADERS = {
@@ -46,7 +52,8 @@ export function createRequestHandler(options: HttpHandlerOptions): http.RequestL
     const log = rootLog.child({ reqId: requestId });
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info({ method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+      const answer = { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms * 100) / 100 };
+      log.info(preparedAnswers.has(res) ? { ...answer, prepared: true } : answer, 'request');
     });
     route(req, res, requestId, log, options).catch((error: unknown) => {
       const errorId = randomUUID();
@@ -131,6 +138,20 @@ async function handleGraphQL(
     return sendErrors(res, identity.status, identity.code, identity.message, identity.extensions);
   }
   const principal = identity;
+  const requestLog = principal.keyId ? log.child({ keyId: principal.keyId, account: principal.accountId }) : log;
+  let context: RequestContext | undefined;
+
+  const prepared = options.preparedPath?.match(req, body);
+  if (prepared) {
+    context = await options.createContext({ requestId, log: requestLog, principal });
+    const text = await options.preparedPath!.run(prepared, context);
+    if (text !== null) {
+      preparedAnswers.add(res);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+  }
 
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -139,7 +160,7 @@ async function handleGraphQL(
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
   const response = await options.getApollo().executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: () => options.createContext({ requestId, log: principal.keyId ? log.child({ keyId: principal.keyId, account: principal.accountId }) : log, principal }),
+    context: async () => context ?? options.createContext({ requestId, log: requestLog, principal }),
   });
 
   for (const [name, value] of response.headers) res.setHeader(name, value);

@@ -5,7 +5,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getNamedType, getNullableType, isListType, Kind, type DocumentNode, type GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { getNamedType, getNullableType, isListType, Kind, visit, type DocumentNode, type GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/codes.js';
 import { GatewayError } from '../errors/errors.js';
@@ -62,6 +62,42 @@ export const listCostEstimator: ComplexityEstimator = ({ field, args, childCompl
   return 1 + childComplexity;
 };
 
+/**
+ * The variables an operation's cost can depend on: those passed to `first`/`last` (page
+ * sizes) and to directives (@skip/@include drop fields). Others, such as a filter, do not
+ * change it, so the cost is computed once per document and page size.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node, _key, _parent, _path, ancestors) {
+      const owner = ancestors[ancestors.length - 1];
+      const paging = node.name.value === 'first' || node.name.value === 'last';
+      const directive = owner && !Array.isArray(owner) && (owner as { kind?: string }).kind === Kind.DIRECTIVE;
+      if (!paging && !directive) return;
+      visit(node.value, { Variable: (v) => void names.add(v.name.value) });
+    },
+  });
+  return [...names];
+}
+
+/** Per document (Apollo keeps one DocumentNode per distinct source): costs by their inputs. */
+const costCache = new WeakMap<DocumentNode, { inputs: string[]; costs: Map<string, number> }>();
+const COSTS_PER_DOCUMENT = 64;
+
+function costOf(request: { schema: GraphQLSchema; document: DocumentNode; variables: Record<string, unknown>; operationName: string | null | undefined }): number {
+  let entry = costCache.get(request.document);
+  if (!entry) costCache.set(request.document, (entry = { inputs: costVariables(request.document), costs: new Map() }));
+  const key = `${request.operationName ?? ''}:${JSON.stringify(entry.inputs.map((n) => request.variables[n] ?? null))}`;
+  let cost = entry.costs.get(key);
+  if (cost === undefined) {
+    cost = getComplexity({ schema: request.schema, query: request.document, variables: request.variables, operationName: request.operationName ?? undefined, estimators: [listCostEstimator] });
+    if (entry.costs.size >= COSTS_PER_DOCUMENT) entry.costs.clear();
+    entry.costs.set(key, cost);
+  }
+  return cost;
+}
+
 /** Throws QUERY_TOO_COMPLEX when the operation would cost more than `maxCost`. */
 export function checkCost(
   request: { schema: GraphQLSchema; document: DocumentNode; variables: Record<string, unknown>; operationName: string | null | undefined },
@@ -69,7 +105,7 @@ export function checkCost(
 ): void {
   let cost: number;
   try {
-    cost = getComplexity({ schema: request.schema, query: request.document, variables: request.variables, operationName: request.operationName ?? undefined, estimators: [listCostEstimator] });
+    cost = costOf(request);
   } catch {
     return; // variables that do not coerce: execution reports them
   }
