@@ -36,6 +36,7 @@ import { createTailNotifier, type TailNotifier } from './tail/tail.notifier.js';
 import { createRequestContext, type Managers } from './server/context.js';
 import { createRequestHandler, type Readiness } from './server/http-server.js';
 import { compiledExecution } from './server/executor.js';
+import { startRollupCompaction } from './events/rollup-compaction.js';
 import { createPreparedPath } from './server/prepared-path.js';
 import { serveSubscriptions } from './server/websocket.js';
 import { createErrorFormatter } from './errors/format.js';
@@ -121,6 +122,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
     managers.audit.start();
     await managers.integrity.start(config.integrity.checkpointIntervalMs);
+    const compaction = startRollupCompaction(managers.events, log, config.rollupCompactionIntervalMs);
 
     const schema = await buildGatewaySchema();
     checkAccessRules(schema);
@@ -184,6 +186,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       await subscriptions.stop();
       await apollo.stop();
       await managers.audit.stop();
+      managers.integrity.stop();
+      await compaction.stop();
       throw error;
     });
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
@@ -215,6 +219,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         await worker?.stop();
         await managers.audit.stop();
         managers.integrity.stop();
+        await compaction.stop();
         await db.close();
       },
     };

@@ -59,6 +59,7 @@ const envSchema = z.object({
   GRAPHQL_LANDING_PAGE: flag.optional(),
   BODY_LIMIT_BYTES: positiveInt('a positive number of bytes').default(8 * 1024 * 1024),
   EVENTS_COUNT_CAP: positiveInt('a positive number of events').default(10_000),
+  ROLLUP_COMPACTION_INTERVAL_MS: positiveInt('a positive number of milliseconds').default(60_000),
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js'], { error: 'must be jit or graphql-js' }).default('jit'),
   GRAPHQL_PREPARED_PATH: flag.default(true),
   WORKERS: positiveInt('a positive whole number of processes').max(64, 'must be at most 64').default(1),
@@ -114,6 +115,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** totalCount of events is exact up to this many, then estimated. */
   eventsCountCap: number;
+  /** How often the rollups' writer shards of past buckets are folded into one row. */
+  rollupCompactionIntervalMs: number;
   /** Compiled execution plans (graphql-jit) or graphql-js itself. */
   executor: 'jit' | 'graphql-js';
   /** Operations Apollo has accepted before skip its request pipeline (server/prepared-path.ts). */
@@ -190,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     eventsCountCap: e.EVENTS_COUNT_CAP,
+    rollupCompactionIntervalMs: e.ROLLUP_COMPACTION_INTERVAL_MS,
     executor: e.GRAPHQL_EXECUTOR,
     preparedPath: e.GRAPHQL_PREPARED_PATH && e.GRAPHQL_EXECUTOR === 'jit',
     workers: e.WORKERS,

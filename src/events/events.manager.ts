@@ -16,11 +16,14 @@ import { uuidv7 } from './event-id.js';
 import type { EventInput, EventRecord, JsonValue } from './event.model.js';
 import type { EventsStore, KeysetCursor } from './events.store.js';
 import { defaultSeverity } from './severity.js';
+import { ROLLUPS } from './rollups.js';
 import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsInterval, type StatsResult } from './stats.js';
 
 export const MAX_BATCH = 1000;
 export const MAX_PAGE = 500;
 export const MAX_JSON_BYTES = 64 * 1024;
+/** Rollup rows folded per statement (see compactRollups). */
+const COMPACT_CHUNK = 5000;
 export const MAX_FUTURE_MS = 5 * 60_000;
 const EARLIEST = Date.UTC(1990, 0, 1);
 
@@ -439,6 +442,24 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const request = { accountId, filter, groupBy: args.groupBy, interval: args.interval, top, now: new Date() };
       const built = buildStatsSql(request);
       return assembleStats(request, await store.statsQuery(built.text, built.params), built);
+    },
+
+    /**
+     * Folds the rollups' writer shards into one row per key for buckets that ended more than
+     * a minute ago (late events for them add shards again; a later round folds those).
+     * Returns the rows folded.
+     */
+    async compactRollups(now = new Date()): Promise<number> {
+      let folded = 0;
+      for (const rollup of ROLLUPS) {
+        const before = new Date(now.getTime() - rollup.grainMs - 60_000);
+        let n: number;
+        do {
+          n = await store.compactRollup(rollup, before, COMPACT_CHUNK);
+          folded += n;
+        } while (n === COMPACT_CHUNK);
+      }
+      return folded;
     },
 
     /** Streams matching events oldest first; returns how many. */

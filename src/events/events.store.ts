@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
-import { DIMENSION_COLUMN, ROLLUPS, WRITE_SHARDS } from './rollups.js';
+import { DIMENSION_COLUMN, ROLLUPS, WRITE_SHARDS, type Rollup } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
 /** What ingest computes for each new event besides the event itself. */
@@ -92,6 +92,30 @@ function insertSql(): string {
 }
 
 const INSERT_SQL = insertSql();
+
+/**
+ * Folds the writers' shards of a rollup's buckets before `$1` into shard 0, at most `$2`
+ * rows per statement, so that reads sum one row per key instead of up to WRITE_SHARDS.
+ * Rows a writer holds are skipped (SKIP LOCKED) and folded in a later round; shard-0 rows
+ * are taken in the order ingest takes them, so compaction and ingest cannot deadlock. One
+ * statement: a reader sees the counts before it or after it, never half of it.
+ */
+function compactSql(rollup: Rollup): string {
+  const key = ['account_id', 'bucket', ...rollup.dims.map((d) => DIMENSION_COLUMN[d])];
+  const keyList = key.join(', ');
+  return `WITH picked AS (
+      SELECT ${keyList}, shard FROM ${rollup.table} WHERE shard <> 0 AND bucket < $1 LIMIT $2 FOR UPDATE SKIP LOCKED),
+    moved AS (
+      DELETE FROM ${rollup.table} c USING picked p WHERE ${[...key, 'shard'].map((k) => `c.${k} = p.${k}`).join(' AND ')}
+      RETURNING ${key.map((k) => `c.${k}`).join(', ')}, c.count),
+    merged AS (
+      INSERT INTO ${rollup.table} AS c (${keyList}, shard, count)
+      SELECT ${keyList}, 0, sum(count) FROM moved GROUP BY ${keyList} ORDER BY ${keyList}
+      ON CONFLICT (${keyList}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)
+    SELECT count(*)::int AS n FROM moved`;
+}
+
+const COMPACT_SQL = new Map(ROLLUPS.map((rollup) => [rollup, compactSql(rollup)]));
 
 /** Fields of the GraphQL Event type and the columns each needs. */
 export const FIELD_COLUMNS: Record<string, string[]> = {
@@ -250,7 +274,6 @@ export function createEventsStore(pool: pg.Pool) {
       }
     },
 
-    /** Inserts the events not stored yet and counts them in every rollup; returns the ids inserted. */
     /**
      * Locks the account's chain head for the rest of the transaction (creating it at the
      * first event) and returns it: every batch of the account takes its positions in turn.
@@ -336,6 +359,12 @@ export function createEventsStore(pool: pg.Pool) {
       const { rows } = await pool.query({ text: `EXPLAIN (FORMAT JSON) SELECT 1 FROM events e WHERE ${where}`, values: params.values });
       const plan = rows[0]['QUERY PLAN'];
       return Math.round((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan['Plan Rows']);
+    },
+
+    /** Folds shards of `rollup`'s buckets before `before` into shard 0; returns the rows folded. */
+    async compactRollup(rollup: Rollup, before: Date, limit: number): Promise<number> {
+      const { rows } = await pool.query(COMPACT_SQL.get(rollup)!, [before, limit]);
+      return rows[0].n as number;
     },
 
     /** Runs a statement the stats planner built. */
