@@ -67,19 +67,23 @@ export class EventsResolver {
     });
     let counted: Promise<{ count: number; exact: boolean }> | null = null;
     const count = () => (counted ??= ctx.events.countEvents(accountId, page.filter));
-    const edges = page.events.map((node) => ({ cursor: cursorOf(node), node }));
-    return Object.assign(new EventConnection(), {
-      edges,
+    const lastEvent = page.events.at(-1);
+    const firstEvent = page.events[0];
+    const connection = Object.assign(new EventConnection(), {
       nodes: page.events,
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
+        startCursor: firstEvent ? cursorOf(firstEvent) : null,
+        endCursor: lastEvent ? cursorOf(lastEvent) : null,
       },
       count: async () => (await count()).count,
       countIsExact: async () => (await count()).exact,
-    }) as EventConnection;
+    });
+    // A cursor per event only when the client asks for edges (most ask for nodes).
+    let edges: EventConnection['edges'] | undefined;
+    Object.defineProperty(connection, 'edges', { enumerable: true, get: () => (edges ??= page.events.map((node) => ({ cursor: cursorOf(node), node }))) });
+    return connection as EventConnection;
   }
 
   @Query(() => EventType, { nullable: true })
