@@ -124,6 +124,9 @@ export interface EventPage {
   filter: CheckedFilter;
 }
 
+/** Another batch stored one of this batch's ids after this one looked: start over. */
+class StoredMeanwhile extends Error {}
+
 export function createEventsManager({ store, catalog, log, countCap = 10_000 }: EventsManagerDeps) {
   const hooks: IngestHook[] = [];
   /** Told, after each commit, the account and the position of its last new event. */
@@ -265,61 +268,82 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     });
     issues.throwIfAny();
 
-    const afterCommit: Array<() => void> = [];
     try {
-      const result = await store.transaction(async (client) => {
-        // The account's chain head, locked until commit: positions are handed out in order.
-        const chain = await store.lockChain(client, accountId);
-        // Under that lock no other batch of the account can store these ids: the retries
-        // found now are all there are. (Ids the gateway generated cannot be retries.)
-        const given = unique.filter((i) => inputs[i]!.id).map((i) => records[i]!.id);
-        const existing = given.length ? await store.findWithHashes(client, accountId, given) : new Map<string, { record: EventRecord; hash: Buffer }>();
-        const stored = new Map<string, EventRecord>();
-        const conflicts: Array<{ index: number; field: string; reason: string }> = [];
-        for (const [id, found] of existing) {
-          const i = firstIndex.get(id)!;
-          if (found.hash.equals(hashes[i]!)) stored.set(id, found.record);
-          else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
+      // A batch that finds an id stored by another batch after it looked starts over (rare:
+      // the same event sent twice at the same moment); the second look finds it.
+      for (let attempt = 1; ; attempt++) {
+        const afterCommit: Array<() => void> = [];
+        try {
+          const result = await store.transaction((client) => storeBatch(client, { accountId, inputs, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot }, afterCommit));
+          for (const then of afterCommit) then();
+          return result;
+        } catch (error) {
+          if (!(error instanceof StoredMeanwhile) || attempt >= 3) throw error;
         }
-        if (conflicts.length) {
-          conflicts.sort((a, b) => a.index - b.index);
-          throw new ConflictError(
-            conflicts.length === 1 ? `${batch ? `item ${conflicts[0]!.index}: ` : ''}${conflicts[0]!.reason}` : `${conflicts.length} events are already stored with other content; first: item ${conflicts[0]!.index}`,
-            { field: conflicts[0]!.field, issues: conflicts },
-          );
-        }
-        const fresh = unique.filter((i) => !existing.has(records[i]!.id));
-        let seq = chain.seq;
-        let link = chain.head;
-        const seals = fresh.map((i) => {
-          seq++;
-          link = chainLink(link, seq, records[i]!, canonical[i]);
-          return { contentHash: hashes[i]!, seq, chainHash: link };
-        });
-        const created = fresh.map((i) => records[i]!);
-        const inserted = created.length ? await store.insert(client, accountId, created, seals) : new Set<string>();
-        if (inserted.size !== created.length) throw new Error('an event was stored outside the chain lock');
-        if (created.length) afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
-        if (created.length) {
-          for (const hook of hooks) {
-            const then = await hook(client, created, snapshot);
-            if (then) afterCommit.push(then);
-          }
-        }
-        return {
-          events: records.map((e) => stored.get(e.id) ?? e),
-          created: records.map((e, i) => inserted.has(e.id) && firstIndex.get(e.id) === i),
-          warnings,
-        };
-      });
-      for (const then of afterCommit) then();
-      return result;
+      }
     } catch (error) {
       if (classifyDatabaseError(error)?.kind === 'foreign_key') {
         throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
       }
       throw error;
     }
+  }
+
+  /**
+   * The transaction of a checked batch. Retries are found and the new events counted before
+   * the account's chain lock is taken, so concurrent batches of one account do that at the
+   * same time; under the lock only positions are handed out and the events stored.
+   */
+  async function storeBatch(
+    client: pg.PoolClient,
+    b: { accountId: string; inputs: EventInput[]; records: EventRecord[]; canonical: string[]; hashes: Buffer[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
+    afterCommit: Array<() => void>,
+  ): Promise<RecordResult> {
+    const { accountId, records, hashes, firstIndex, unique, batch } = b;
+    // Ids the gateway generated cannot be retries.
+    const given = unique.filter((i) => b.inputs[i]!.id).map((i) => records[i]!.id);
+    const existing = given.length ? await store.findWithHashes(client, accountId, given) : new Map<string, { record: EventRecord; hash: Buffer }>();
+    const stored = new Map<string, EventRecord>();
+    const conflicts: Array<{ index: number; field: string; reason: string }> = [];
+    for (const [id, found] of existing) {
+      const i = firstIndex.get(id)!;
+      if (found.hash.equals(hashes[i]!)) stored.set(id, found.record);
+      else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
+    }
+    if (conflicts.length) {
+      conflicts.sort((x, y) => x.index - y.index);
+      throw new ConflictError(
+        conflicts.length === 1 ? `${batch ? `item ${conflicts[0]!.index}: ` : ''}${conflicts[0]!.reason}` : `${conflicts.length} events are already stored with other content; first: item ${conflicts[0]!.index}`,
+        { field: conflicts[0]!.field, issues: conflicts },
+      );
+    }
+    const fresh = unique.filter((i) => !existing.has(records[i]!.id));
+    const created = fresh.map((i) => records[i]!);
+    if (created.length) await store.count(client, created);
+    let inserted = new Set<string>();
+    if (created.length) {
+      // The account's chain head, locked until commit: positions are handed out in order.
+      const chain = await store.lockChain(client, accountId);
+      let seq = chain.seq;
+      let link = chain.head;
+      const seals = fresh.map((i) => {
+        seq++;
+        link = chainLink(link, seq, records[i]!, b.canonical[i]);
+        return { contentHash: hashes[i]!, seq, chainHash: link };
+      });
+      inserted = await store.insert(client, accountId, created, seals);
+      if (inserted.size !== created.length) throw new StoredMeanwhile();
+      afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
+      for (const hook of hooks) {
+        const then = await hook(client, created, b.snapshot);
+        if (then) afterCommit.push(then);
+      }
+    }
+    return {
+      events: records.map((e) => stored.get(e.id) ?? e),
+      created: records.map((e, i) => inserted.has(e.id) && firstIndex.get(e.id) === i),
+      warnings: b.warnings,
+    };
   }
 
   async function check(filter: EventFilter | null | undefined, field = 'filter'): Promise<CheckedFilter> {

@@ -64,13 +64,23 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['chain_hash', 'bytea[]', (_e, seal) => seal.chainHash],
 ];
 
+/** The columns the rollups count by, with their array cast for unnest(). */
+const COUNTED_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord) => unknown]> = [
+  ['account_id', 'text[]', (e) => e.accountId],
+  ['event_time', 'timestamptz[]', (e) => e.eventTime],
+  ['service_prefix', 'text[]', (e) => e.servicePrefix],
+  ['outcome', '"Outcome"[]', (e) => e.outcome],
+  ['severity', '"Severity"[]', (e) => e.severity],
+  ['location', 'text[]', (e) => e.location],
+  ['data_event', 'bool[]', (e) => e.dataEvent],
+];
+
 /**
- * One statement stores the batch and counts it: the insert returns the rows it stored (not
- * the retries it skipped), and each rollup adds their counts. Rows are grouped and sorted
- * the same way by every writer, so concurrent batches lock rollup rows in one order.
+ * One statement adds a batch's events to every rollup, in the writer's own shard. Rows are
+ * grouped and sorted the same way by every writer (and by compaction), so concurrent
+ * batches lock rollup rows in one order.
  */
-function insertSql(): string {
-  const n = INSERT_COLUMNS.length;
+function countSql(): string {
   const rollups = ROLLUPS.map((rollup, i) => {
     const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
     const key = ['account_id', 'bucket', ...dims].join(', ');
@@ -78,19 +88,32 @@ function insertSql(): string {
     return `r${i} AS (
       INSERT INTO ${rollup.table} AS c (${key}, shard, count)
       SELECT account_id, date_trunc('${rollup.grain}', event_time, 'UTC'), ${dims.join(', ')}, pg_backend_pid() % ${WRITE_SHARDS}, count(*)
-        FROM stored GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
+        FROM counted GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
       ON CONFLICT (${key}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)`;
   });
+  return `WITH counted AS (
+      SELECT * FROM unnest(${COUNTED_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')}) AS t(${COUNTED_COLUMNS.map(([c]) => c).join(', ')})),
+    ${rollups.join(',\n    ')}
+    SELECT count(*)::int AS n FROM counted`;
+}
+
+/**
+ * One statement stores the batch in the chain: the insert returns the rows it stored (a
+ * row stored meanwhile by another batch is skipped, and the caller starts over), the head
+ * moves, and the batch is announced to the live tails.
+ */
+function insertSql(): string {
+  const n = INSERT_COLUMNS.length;
   return `WITH stored AS (
       INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
       SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
       ON CONFLICT (account_id, id) DO NOTHING
-      RETURNING account_id, id, event_time, service_prefix, outcome, severity, location, data_event),
-    ${rollups.join(',\n    ')},
+      RETURNING id),
     head AS (UPDATE event_chains SET seq = $${n + 2}::bigint, head = $${n + 3}::bytea, updated_at = now() WHERE account_id = $${n + 1}::text)
     SELECT s.id FROM stored s CROSS JOIN (SELECT pg_notify('${EVENTS_CHANNEL}', $${n + 1}::text || ':' || $${n + 2}::bigint)) announced`;
 }
 
+const COUNT_SQL = countSql();
 const INSERT_SQL = insertSql();
 
 /**
@@ -283,8 +306,16 @@ export function createEventsStore(pool: pg.Pool) {
     },
 
     /**
-     * Stores new events of one account with their seals, their rollup counts and the new
-     * chain head, and announces them: one statement. Returns the ids stored.
+     * Adds new events to the rollups (in the ingest transaction, before the chain lock:
+     * concurrent batches count at the same time, each in its own shard's rows).
+     */
+    async count(client: pg.PoolClient, events: EventRecord[]): Promise<void> {
+      await client.query({ text: COUNT_SQL, values: COUNTED_COLUMNS.map(([, , value]) => events.map(value)) });
+    },
+
+    /**
+     * Stores new events of one account with their seals and the new chain head, and
+     * announces them: one statement, under the chain lock. Returns the ids stored.
      */
     async insert(client: pg.PoolClient, accountId: string, events: EventRecord[], seals: NewEventSeal[]): Promise<Set<string>> {
       const params = INSERT_COLUMNS.map(([, , value]) => events.map((e, i) => value(e, seals[i]!)));

@@ -193,6 +193,22 @@ describe('recordEvents', () => {
     expect(error.extensions).toMatchObject({ field: 'inputs[1].id', index: 1 });
   });
 
+  it('stores each event once when the same batch arrives several times at once', async () => {
+    const before = await stored();
+    const inputs = Array.from({ length: 50 }, () => event());
+    const answers = await Promise.all(Array.from({ length: 4 }, () => gw.gql(RECORD_MANY, { inputs })));
+    for (const res of answers) expect(res.body.errors, JSON.stringify(res.body.errors?.[0])).toBeUndefined();
+    const created = answers.map((res) => res.body.data!.recordEvents.createdCount as number);
+    // Each event was created by exactly one of the four; the others got it back as a retry.
+    expect(created.reduce((a, b) => a + b, 0)).toBe(50);
+    expect(answers.map((res) => res.body.data!.recordEvents.duplicateCount as number).reduce((a, b) => a + b, 0)).toBe(150);
+    expect(await stored()).toEqual({ events: before.events + 50, minute: before.minute + 50, hour: before.hour + 50 });
+    // And each took one position in the chain: no gap, no repeat.
+    const { rows } = await gw.gateway.db.pool.query("SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d, (max(seq) - min(seq) + 1)::int AS span FROM events WHERE account_id = 'local' AND seq IS NOT NULL");
+    expect(rows[0].n).toBe(rows[0].d);
+    expect(rows[0].span).toBe(rows[0].n);
+  });
+
   it('refuses an empty batch and one over 1000 events', async () => {
     expect((await refused(RECORD_MANY, { inputs: [] })).extensions).toMatchObject({ field: 'inputs' });
     const big = Array.from({ length: 1001 }, (_, i) => event({ id: `big-${i}` }));
