@@ -13,11 +13,17 @@ import type { EventInput } from './event.model.js';
 import { FIELD_COLUMNS, SUBFIELD_COLUMNS, type KeysetCursor } from './events.store.js';
 import { EventStatsType, type StatsSource } from './stats.type.js';
 
+/** Per selection: the field's nodes as the compiled plan passes them (the same array on every request). */
+const columnsCache = new WeakMap<object, string[]>();
+
 /**
  * The columns a selection of Event fields needs: id and time always (cursors), and for
- * nested objects only the sub-fields asked for.
+ * nested objects only the sub-fields asked for. Directives are not looked at (a field
+ * under @skip is read anyway), so the answer depends on the document alone.
  */
 function columnsFor(info: GraphQLResolveInfo, ...paths: string[][]): string[] {
+  const cached = columnsCache.get(info.fieldNodes);
+  if (cached) return cached;
   const columns = new Set(['id', 'event_time', 'action_id']);
   for (const field of selectedFields(info, ...paths)) {
     const nested = SUBFIELD_COLUMNS[field];
@@ -28,7 +34,9 @@ function columnsFor(info: GraphQLResolveInfo, ...paths: string[][]): string[] {
     const subfields = selectedFields(info, ...paths.map((p) => [...p, field]));
     for (const sub of subfields) for (const c of nested[sub] ?? []) columns.add(c);
   }
-  return [...columns];
+  const list = [...columns];
+  columnsCache.set(info.fieldNodes, list);
+  return list;
 }
 
 const cursorOf = (e: { eventTime: Date; id: string }) => encodeCursor('event', `${e.eventTime.getTime()}:${e.id}`);

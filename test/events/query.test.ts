@@ -180,6 +180,18 @@ describe('keyset pages', () => {
     }
   });
 
+  it('reads the columns each operation selects, when operations of a document share a fragment', async () => {
+    const doc = `query Both { ...Ids events(first: 2, filter: $f) { nodes { message } } }
+      query IdsOnly { ...Ids }
+      fragment Ids on Query { events(first: 2, filter: $f) { nodes { id } } }`.replace(/query (\w+)/g, 'query $1($f: EventFilter)');
+    for (const name of ['IdsOnly', 'Both', 'IdsOnly', 'Both']) {
+      const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', ...gw.bearer(gw.adminKey) }, body: JSON.stringify({ query: doc, operationName: name, variables: { f: window() } }) });
+      const nodes = ((await res.json()) as any).data.events.nodes;
+      expect(nodes).toHaveLength(2);
+      for (const node of nodes) expect(node.message === undefined ? 'absent' : typeof node.message).toBe(name === 'Both' ? 'string' : 'absent');
+    }
+  });
+
   it('finds one event by id, in this account only', async () => {
     const res = await gw.gql(`query($id: String!) { event(id: $id) { id actionName action { name service { prefix } } } }`, { id: all[5]!.id });
     expect(res.body.data!.event).toMatchObject({ id: all[5]!.id, actionName: all[5]!.actionName, action: { service: { prefix: all[5]!.service.prefix } } });
