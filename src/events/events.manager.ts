@@ -319,7 +319,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     }
     const fresh = unique.filter((i) => !existing.has(records[i]!.id));
     const created = fresh.map((i) => records[i]!);
-    if (created.length) await store.count(client, created);
+    if (created.length) await store.countInRollups(client, created);
     let inserted = new Set<string>();
     if (created.length) {
       // The account's chain head, locked until commit: positions are handed out in order.

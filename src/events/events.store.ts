@@ -309,7 +309,7 @@ export function createEventsStore(pool: pg.Pool) {
      * Adds new events to the rollups (in the ingest transaction, before the chain lock:
      * concurrent batches count at the same time, each in its own shard's rows).
      */
-    async count(client: pg.PoolClient, events: EventRecord[]): Promise<void> {
+    async countInRollups(client: pg.PoolClient, events: EventRecord[]): Promise<void> {
       await client.query({ text: COUNT_SQL, values: COUNTED_COLUMNS.map(([, , value]) => events.map(value)) });
     },
 

@@ -7,6 +7,7 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, getVariableValues, GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { rootFields } from '../auth/access.js';
 import { ErrorCode } from '../errors/codes.js';
 import { GatewayError } from '../errors/errors.js';
 
@@ -49,6 +50,8 @@ export interface PreparedOperation {
   readonly document: DocumentNode;
   readonly operation: OperationDefinitionNode;
   readonly operationName: string | undefined;
+  /** The root fields it selects (for the access check). */
+  readonly rootFields: string[];
   /** Runs the plan; the raw result (see `answerWith` for anything but plain success). */
   run(context: object, variables: Record<string, unknown>): Promise<ExecutionResult>;
 }
@@ -82,19 +85,24 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     return plan;
   }
 
+  const runCompiled = (compiled: CompiledQuery, context: unknown, variables: Record<string, unknown>) =>
+    withTimeout(Promise.resolve(compiled.query(undefined, context, variables) as ExecutionResult | Promise<ExecutionResult>), options.timeoutMs);
+
   function planFor(rc: Parameters<GatewayExecutor>[0], operationName: string | undefined): Plan {
-    const key = rc.source.length <= MAX_PREPARED_SOURCE ? sourceKey(rc.source, operationName) : `${operationName ?? ''}:h${rc.queryHash}`;
+    const bySource = rc.source.length <= MAX_PREPARED_SOURCE;
+    const key = bySource ? sourceKey(rc.source, operationName) : `${operationName ?? ''}:h${rc.queryHash}`;
     const known = touch(key);
     if (known) return known;
     const compiled = options.compile === false ? null : compileQuery(schema, rc.document, operationName);
     const plan: Plan = { compiled: compiled && isCompiledQuery(compiled) ? compiled : null };
-    if (plan.compiled && rc.operation && key.includes(':s')) {
-      const query = plan.compiled.query.bind(plan.compiled);
+    if (plan.compiled && rc.operation && bySource) {
+      const ready = plan.compiled;
       plan.prepared = {
         document: rc.document,
         operation: rc.operation,
         operationName,
-        run: (context, variables) => withTimeout(Promise.resolve(query(undefined, context, variables) as ExecutionResult | Promise<ExecutionResult>), options.timeoutMs),
+        rootFields: rootFields(rc.operation, rc.document),
+        run: (context, variables) => runCompiled(ready, context, variables),
       };
     }
     plans.set(key, plan);
@@ -118,7 +126,7 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     if (!rc.operation) return reference(rc);
     const plan = planFor(rc, operationName);
     if (!plan.compiled) return withTimeout(reference(rc), options.timeoutMs);
-    const result = await withTimeout(Promise.resolve(plan.compiled.query(undefined, rc.context, rc.request.variables ?? {}) as ExecutionResult | Promise<ExecutionResult>), options.timeoutMs);
+    const result = await runCompiled(plan.compiled, rc.context, rc.request.variables ?? {});
     return finish(rc, result, plan);
   }
 

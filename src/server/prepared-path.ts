@@ -8,7 +8,7 @@
 // one operation) take this path from their second request on.
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import { authorize, rootFields } from '../auth/access.js';
+import { authorize } from '../auth/access.js';
 import type { RequestContext } from './context.js';
 import type { CompiledExecution, PreparedOperation } from './executor.js';
 import { checkCost } from './limits.js';
@@ -25,8 +25,6 @@ const JSON_ACCEPT = /^\s*(\*\/\*|application\/json)\s*(;[^,]*)?$/i;
 
 export function createPreparedPath(options: { execution: CompiledExecution; schema: GraphQLSchema; maxCost: number }) {
   const { execution, schema, maxCost } = options;
-  // Root fields per operation, for the access check (computed once per prepared operation).
-  const fieldsOf = new WeakMap<PreparedOperation, string[]>();
 
   return {
     /** The prepared operation a request asks for, or null when Apollo should take it. */
@@ -47,10 +45,8 @@ export function createPreparedPath(options: { execution: CompiledExecution; sche
      * Apollo must answer (refused before running; or run, with errors left in `context`).
      */
     async run({ operation, variables }: PreparedRequest, context: RequestContext): Promise<string | null> {
-      let fields = fieldsOf.get(operation);
-      if (!fields) fieldsOf.set(operation, (fields = rootFields(operation.operation, operation.document)));
       try {
-        authorize(context.principal, operation.operation.operation, fields);
+        authorize(context.principal, operation.operation.operation, operation.rootFields);
         checkCost({ schema, document: operation.document, variables, operationName: operation.operationName }, maxCost);
       } catch {
         return null;

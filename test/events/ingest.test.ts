@@ -2,6 +2,7 @@
 // are idempotent, a batch is all or nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventInputs } from '../support/events.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -18,20 +19,8 @@ const RECORD = `mutation($input: EventInput!) { recordEvent(input: $input) {
           reason { reasonCode } target { typeURI } initiator { id typeURI credential { type } host { address addressType } } } } }`;
 const RECORD_MANY = 'mutation($inputs: [EventInput!]!) { recordEvents(inputs: $inputs) { createdCount duplicateCount warnings { index message } events { id severity } } }';
 
-let seq = 0;
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-function event(overrides: Record<string, unknown> = {}) {
-  return {
-    id: `ingest-${++seq}`,
-    action: 'audit-log.vsi.reboot',
-    eventTime: minutesAgo(1),
-    initiator: { id: 'IBMid-100', name: 'ana@example.com', typeURI: 'USER', credential: { type: 'TOKEN' } },
-    outcome: 'SUCCESS',
-    reason: { reasonCode: 200 },
-    location: 'us-south',
-    ...overrides,
-  };
-}
+const event = eventInputs('ingest', { ageMs: 60_000, base: { initiator: { id: 'IBMid-100', name: 'ana@example.com', typeURI: 'USER', credential: { type: 'TOKEN' } } } });
 
 async function stored() {
   const { rows } = await gw.gateway.db.pool.query(

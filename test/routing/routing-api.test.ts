@@ -5,6 +5,7 @@
 // delivery.test.ts), so deliveries stay pending.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventInputs } from '../support/events.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -91,19 +92,7 @@ async function refused(query: string, variables: Record<string, unknown>, code =
   return res.body.errors![0]!;
 }
 
-let seq = 0;
-function event(overrides: Record<string, unknown> = {}) {
-  return {
-    id: `routing-${++seq}`,
-    action: 'audit-log.vsi.reboot',
-    eventTime: new Date(Date.now() - 60_000).toISOString(),
-    initiator: { id: 'IBMid-1', typeURI: 'USER', credential: { type: 'TOKEN' } },
-    outcome: 'SUCCESS',
-    reason: { reasonCode: 200 },
-    location: 'us-south',
-    ...overrides,
-  };
-}
+const event = eventInputs('routing', { ageMs: 60_000 });
 
 async function deliveriesOf(eventId: string) {
   const { rows } = await gw.gateway.db.pool.query(

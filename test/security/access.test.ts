@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyWithCli } from '../support/child.js';
 import { serverUrl } from '../support/database.js';
 import { postGraphQL, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventInputs } from '../support/events.js';
 
 let gw: TestGateway;
 /** Keys of the operator account ("local") and of a tenant account ("acme"). */
@@ -26,19 +27,7 @@ afterAll(async () => {
 const as = (key: string | null) => (key ? gw.bearer(key) : { authorization: '' });
 const code = (res: { body: { errors?: Array<{ extensions?: { code?: string } }> } }) => res.body.errors?.[0]?.extensions?.code ?? 'OK';
 
-let seq = 0;
-function event(overrides: Record<string, unknown> = {}) {
-  return {
-    id: `access-${++seq}`,
-    action: 'audit-log.vsi.reboot',
-    eventTime: new Date(Date.now() - 1000).toISOString(),
-    initiator: { id: 'IBMid-1', typeURI: 'USER', credential: { type: 'TOKEN' } },
-    outcome: 'SUCCESS',
-    reason: { reasonCode: 200 },
-    location: 'us-south',
-    ...overrides,
-  };
-}
+const event = eventInputs('access');
 const RECORD = 'mutation($input: EventInput!) { recordEvent(input: $input) { event { id } } }';
 const CREATE_TARGET = 'mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id name } } }';
 const webhook = (name: string) => ({ name, region: 'us-south', webhook: { url: 'https://receiver.example.com/hook', secret: 'super-secret-hmac-key-1234' } });
@@ -146,9 +135,10 @@ describe('roles', () => {
   });
 
   it('a request mixing allowed and forbidden fields is refused as a whole', async () => {
-    const res = await gw.gql('mutation($input: EventInput!, $t: CreateTargetInput!) { recordEvent(input: $input) { event { id } } createTarget(input: $t) { target { id } } }', { input: event(), t: webhook('mixed') }, as(keys.writer));
+    const input = event();
+    const res = await gw.gql('mutation($input: EventInput!, $t: CreateTargetInput!) { recordEvent(input: $input) { event { id } } createTarget(input: $t) { target { id } } }', { input, t: webhook('mixed') }, as(keys.writer));
     expect(code(res)).toBe('FORBIDDEN');
-    const { rows } = await gw.gateway.db.pool.query('SELECT count(*)::int AS n FROM events WHERE id = $1', [`access-${seq}`]);
+    const { rows } = await gw.gateway.db.pool.query('SELECT count(*)::int AS n FROM events WHERE id = $1', [input.id]);
     expect(rows[0].n).toBe(0);
   });
 });
