@@ -124,9 +124,6 @@ export interface EventPage {
   filter: CheckedFilter;
 }
 
-/** Another batch stored one of this batch's ids after this one looked: start over. */
-class StoredMeanwhile extends Error {}
-
 export function createEventsManager({ store, catalog, log, countCap = 10_000 }: EventsManagerDeps) {
   const hooks: IngestHook[] = [];
   /** Told, after each commit, the account and the position of its last new event. */
@@ -269,18 +266,10 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     issues.throwIfAny();
 
     try {
-      // A batch that finds an id stored by another batch after it looked starts over (rare:
-      // the same event sent twice at the same moment); the second look finds it.
-      for (let attempt = 1; ; attempt++) {
-        const afterCommit: Array<() => void> = [];
-        try {
-          const result = await store.transaction((client) => storeBatch(client, { accountId, inputs, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot }, afterCommit));
-          for (const then of afterCommit) then();
-          return result;
-        } catch (error) {
-          if (!(error instanceof StoredMeanwhile) || attempt >= 3) throw error;
-        }
-      }
+      const afterCommit: Array<() => void> = [];
+      const result = await store.transaction((client) => storeBatch(client, { accountId, inputs, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot }, afterCommit));
+      for (const then of afterCommit) then();
+      return result;
     } catch (error) {
       if (classifyDatabaseError(error)?.kind === 'foreign_key') {
         throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
@@ -290,9 +279,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
   }
 
   /**
-   * The transaction of a checked batch. Retries are found and the new events counted before
-   * the account's chain lock is taken, so concurrent batches of one account do that at the
-   * same time; under the lock only positions are handed out and the events stored.
+   * The transaction of a checked batch. The events are stored, counted and routed before
+   * the account's chain lock is taken, so concurrent batches of one account do all that at
+   * the same time; under the lock only positions are handed out and the links written.
    */
   async function storeBatch(
     client: pg.PoolClient,
@@ -300,12 +289,16 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     afterCommit: Array<() => void>,
   ): Promise<RecordResult> {
     const { accountId, records, hashes, firstIndex, unique, batch } = b;
-    // Ids the gateway generated cannot be retries.
-    const given = unique.filter((i) => b.inputs[i]!.id).map((i) => records[i]!.id);
-    const existing = given.length ? await store.findWithHashes(client, accountId, given) : new Map<string, { record: EventRecord; hash: Buffer }>();
+    const inserted = await store.insert(client, unique.map((i) => records[i]!), unique.map((i) => hashes[i]!));
+    // The ids skipped were stored before (or just now by a concurrent batch, which has
+    // committed): a retry if the content is the same, else a conflict.
+    const skipped = unique.filter((i) => !inserted.has(records[i]!.id)).map((i) => records[i]!.id);
+    const existing = skipped.length ? await store.findWithHashes(client, accountId, skipped) : new Map<string, { record: EventRecord; hash: Buffer }>();
     const stored = new Map<string, EventRecord>();
     const conflicts: Array<{ index: number; field: string; reason: string }> = [];
-    for (const [id, found] of existing) {
+    for (const id of skipped) {
+      const found = existing.get(id);
+      if (!found) throw new Error(`event ${id} was neither inserted nor found`);
       const i = firstIndex.get(id)!;
       if (found.hash.equals(hashes[i]!)) stored.set(id, found.record);
       else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
@@ -317,27 +310,25 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
         { field: conflicts[0]!.field, issues: conflicts },
       );
     }
-    const fresh = unique.filter((i) => !existing.has(records[i]!.id));
+    const fresh = unique.filter((i) => inserted.has(records[i]!.id));
     const created = fresh.map((i) => records[i]!);
-    if (created.length) await store.countInRollups(client, created);
-    let inserted = new Set<string>();
     if (created.length) {
-      // The account's chain head, locked until commit: positions are handed out in order.
-      const chain = await store.lockChain(client, accountId);
-      let seq = chain.seq;
-      let link = chain.head;
-      const seals = fresh.map((i) => {
-        seq++;
-        link = chainLink(link, seq, records[i]!, b.canonical[i]);
-        return { contentHash: hashes[i]!, seq, chainHash: link };
-      });
-      inserted = await store.insert(client, accountId, created, seals);
-      if (inserted.size !== created.length) throw new StoredMeanwhile();
-      afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
+      await store.countInRollups(client, created);
       for (const hook of hooks) {
         const then = await hook(client, created, b.snapshot);
         if (then) afterCommit.push(then);
       }
+      // The account's chain head, locked until commit: positions are handed out in order.
+      const chain = await store.lockChain(client, accountId);
+      let seq = chain.seq;
+      let link = chain.head;
+      const links = fresh.map((i) => {
+        seq++;
+        link = chainLink(link, seq, records[i]!, b.canonical[i]);
+        return { seq, eventId: records[i]!.id, hash: link };
+      });
+      await store.link(client, accountId, links);
+      afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
     }
     return {
       events: records.map((e) => stored.get(e.id) ?? e),

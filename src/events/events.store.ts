@@ -8,18 +8,18 @@ import type { EventRecord } from './event.model.js';
 import { DIMENSION_COLUMN, ROLLUPS, WRITE_SHARDS, type Rollup } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
-/** What ingest computes for each new event besides the event itself. */
-export interface NewEventSeal {
-  contentHash: Buffer;
+/** A new event's place in its account's chain (see the event_links table). */
+export interface NewEventLink {
   seq: number;
-  chainHash: Buffer;
+  eventId: string;
+  hash: Buffer;
 }
 
 /** The channel a committed batch is announced on (live tail in every gateway process). */
 export const EVENTS_CHANNEL = 'audit_events_recorded';
 
 /** The columns of `events`, in insert order, with their array cast for unnest(). */
-const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord, seal: NewEventSeal) => unknown]> = [
+const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord, contentHash: Buffer) => unknown]> = [
   ['account_id', 'text[]', (e) => e.accountId],
   ['id', 'text[]', (e) => e.id],
   ['event_time', 'timestamptz[]', (e) => e.eventTime],
@@ -59,9 +59,7 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['response_data', 'jsonb[]', (e) => (e.responseData === null ? null : JSON.stringify(e.responseData))],
   ['log_source_crn', 'text[]', (e) => e.logSourceCRN],
   ['save_service_copy', 'bool[]', (e) => e.saveServiceCopy],
-  ['content_hash', 'bytea[]', (_e, seal) => seal.contentHash],
-  ['seq', 'bigint[]', (_e, seal) => seal.seq],
-  ['chain_hash', 'bytea[]', (_e, seal) => seal.chainHash],
+  ['content_hash', 'bytea[]', (_e, contentHash) => contentHash],
 ];
 
 /** The columns the rollups count by, with their array cast for unnest(). */
@@ -97,24 +95,23 @@ function countSql(): string {
     SELECT count(*)::int AS n FROM counted`;
 }
 
+/** Stores new events; a row whose id is stored already (or being stored) is skipped. */
+const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
+  ON CONFLICT (account_id, id) DO NOTHING
+  RETURNING id`;
+
 /**
- * One statement stores the batch in the chain: the insert returns the rows it stored (a
- * row stored meanwhile by another batch is skipped, and the caller starts over), the head
- * moves, and the batch is announced to the live tails.
+ * One statement puts a batch in its account's chain, under the chain lock: the links, the
+ * head, and the announcement to the live tails (delivered at commit).
  */
-function insertSql(): string {
-  const n = INSERT_COLUMNS.length;
-  return `WITH stored AS (
-      INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
-      SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
-      ON CONFLICT (account_id, id) DO NOTHING
-      RETURNING id),
-    head AS (UPDATE event_chains SET seq = $${n + 2}::bigint, head = $${n + 3}::bytea, updated_at = now() WHERE account_id = $${n + 1}::text)
-    SELECT s.id FROM stored s CROSS JOIN (SELECT pg_notify('${EVENTS_CHANNEL}', $${n + 1}::text || ':' || $${n + 2}::bigint)) announced`;
-}
+const LINK_SQL = `WITH linked AS (
+      INSERT INTO event_links (account_id, seq, event_id, hash)
+      SELECT $1::text, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])),
+    head AS (UPDATE event_chains SET seq = $5::bigint, head = $6::bytea, updated_at = now() WHERE account_id = $1::text)
+  SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || $5::bigint)`;
 
 const COUNT_SQL = countSql();
-const INSERT_SQL = insertSql();
 
 /**
  * Folds the writers' shards of a rollup's buckets before `$1` into shard 0, at most `$2`
@@ -306,6 +303,19 @@ export function createEventsStore(pool: pg.Pool) {
     },
 
     /**
+     * Stores new events of one account (before the chain lock: concurrent batches insert at
+     * the same time). Rows are inserted in id order, so two batches sharing ids wait for
+     * each other in one order and never deadlock. Returns the ids stored; an id stored
+     * before, or by a concurrent batch that committed, is skipped.
+     */
+    async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[]): Promise<Set<string>> {
+      const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
+      const params = INSERT_COLUMNS.map(([, , value]) => order.map((i) => value(events[i]!, contentHashes[i]!)));
+      const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: params });
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /**
      * Adds new events to the rollups (in the ingest transaction, before the chain lock:
      * concurrent batches count at the same time, each in its own shard's rows).
      */
@@ -313,15 +323,10 @@ export function createEventsStore(pool: pg.Pool) {
       await client.query({ text: COUNT_SQL, values: COUNTED_COLUMNS.map(([, , value]) => events.map(value)) });
     },
 
-    /**
-     * Stores new events of one account with their seals and the new chain head, and
-     * announces them: one statement, under the chain lock. Returns the ids stored.
-     */
-    async insert(client: pg.PoolClient, accountId: string, events: EventRecord[], seals: NewEventSeal[]): Promise<Set<string>> {
-      const params = INSERT_COLUMNS.map(([, , value]) => events.map((e, i) => value(e, seals[i]!)));
-      const last = seals.at(-1)!;
-      const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: [...params, accountId, last.seq, last.chainHash] });
-      return new Set(rows.map((r) => r.id));
+    /** Links stored events into the account's chain and moves its head; under the chain lock. */
+    async link(client: pg.PoolClient, accountId: string, links: NewEventLink[]): Promise<void> {
+      const last = links.at(-1)!;
+      await client.query({ text: LINK_SQL, values: [accountId, links.map((l) => l.seq), links.map((l) => l.eventId), links.map((l) => l.hash), last.seq, last.hash] });
     },
 
     async headSequence(accountId: string): Promise<number> {
@@ -339,9 +344,11 @@ export function createEventsStore(pool: pg.Pool) {
       if (head <= afterSeq) return { head, events: [] };
       const n = condition.params.length;
       const { rows } = await pool.query(
-        `SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')}, e.seq FROM events e
-          WHERE ${condition.where} AND e.seq > $${n + 1} AND e.seq <= $${n + 2} ORDER BY e.seq LIMIT $${n + 3}`,
-        [...condition.params, afterSeq, head, limit],
+        `SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')}, l.seq FROM event_links l
+           JOIN events e ON e.account_id = l.account_id AND e.id = l.event_id
+          WHERE l.account_id = $${n + 4} AND l.seq > $${n + 1} AND l.seq <= $${n + 2} AND ${condition.where}
+          ORDER BY l.seq LIMIT $${n + 3}`,
+        [...condition.params, afterSeq, head, limit, accountId],
       );
       return { head, events: rows.map((r) => ({ seq: Number(r.seq), event: rowToRecord(r) })) };
     },

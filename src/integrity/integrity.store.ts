@@ -1,5 +1,6 @@
-// Data access for the hash chain: heads, chained events in position order, checkpoints and
-// the keys that signed them. Plain SQL on the pool (reads only, except checkpoints).
+// Data access for the hash chain: heads, links (event_links: an event's position and link),
+// chained events in position order, checkpoints and the keys that signed them. Plain SQL on
+// the pool (reads only, except checkpoints and adoption).
 import type pg from 'pg';
 import type { EventRecord } from '../events/event.model.js';
 import { ALL_COLUMNS, lockChain, rowToRecord } from '../events/events.store.js';
@@ -24,6 +25,9 @@ const toCheckpoint = (r: Record<string, any>): CheckpointRecord => ({
 
 const COLUMNS = ALL_COLUMNS.map((c) => `e.${c}`).join(', ');
 
+/** Events with no link: stored outside the chain (before it existed, or around the gateway). */
+const UNLINKED = 'NOT EXISTS (SELECT 1 FROM event_links l WHERE l.account_id = e.account_id AND l.event_id = e.id)';
+
 export function createIntegrityStore(pool: pg.Pool) {
   return {
     pool,
@@ -40,7 +44,7 @@ export function createIntegrityStore(pool: pg.Pool) {
     /** Accounts with events outside their chain received before `before`, and how many. */
     async unchainedAccounts(before: Date): Promise<Array<{ accountId: string; count: number }>> {
       const { rows } = await pool.query(
-        'SELECT account_id, count(*)::int AS count FROM events WHERE seq IS NULL AND received_at < $1 GROUP BY account_id ORDER BY account_id',
+        `SELECT e.account_id, count(*)::int AS count FROM events e WHERE ${UNLINKED} AND e.received_at < $1 GROUP BY e.account_id ORDER BY e.account_id`,
         [before],
       );
       return rows.map((r) => ({ accountId: r.account_id, count: r.count }));
@@ -57,8 +61,8 @@ export function createIntegrityStore(pool: pg.Pool) {
         await client.query('BEGIN');
         const chain = await lockChain(client, accountId);
         const { rows } = await client.query(
-          `SELECT ${COLUMNS} FROM events e WHERE e.account_id = $1 AND e.seq IS NULL AND e.received_at < $2
-            ORDER BY e.received_at, e.id LIMIT $3 FOR UPDATE`,
+          `SELECT ${COLUMNS} FROM events e WHERE e.account_id = $1 AND ${UNLINKED} AND e.received_at < $2
+            ORDER BY e.received_at, e.id LIMIT $3 FOR UPDATE OF e`,
           [accountId, before, limit],
         );
         let seq = chain.seq;
@@ -73,12 +77,7 @@ export function createIntegrityStore(pool: pg.Pool) {
           hashes.push(head);
         }
         if (ids.length) {
-          await client.query(
-            `UPDATE events e SET seq = v.seq, chain_hash = v.hash
-               FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS v(id, seq, hash)
-              WHERE e.account_id = $1 AND e.id = v.id`,
-            [accountId, ids, seqs, hashes],
-          );
+          await client.query('INSERT INTO event_links (account_id, seq, event_id, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])', [accountId, seqs, ids, hashes]);
           await client.query('UPDATE event_chains SET seq = $2, head = $3, updated_at = now() WHERE account_id = $1', [accountId, seq, head]);
         }
         await client.query('COMMIT');
@@ -106,43 +105,48 @@ export function createIntegrityStore(pool: pg.Pool) {
     },
 
     async linkAt(accountId: string, seq: number): Promise<{ id: string; hash: Buffer | null } | null> {
-      const { rows } = await pool.query('SELECT id, chain_hash FROM events WHERE account_id = $1 AND seq = $2', [accountId, seq]);
-      return rows[0] ? { id: rows[0].id, hash: rows[0].chain_hash } : null;
+      const { rows } = await pool.query('SELECT event_id, hash FROM event_links WHERE account_id = $1 AND seq = $2', [accountId, seq]);
+      return rows[0] ? { id: rows[0].event_id, hash: rows[0].hash } : null;
     },
 
-    /** Chained events from position `from` to `to`, in position order, `batch` at a time. */
+    /**
+     * Chained events from position `from` to `to`, in position order, `batch` at a time. A
+     * link whose event is gone is not returned: the walk sees the gap.
+     */
     async *chained(accountId: string, from: number, to: number, batch = 2000): AsyncGenerator<{ seq: number; hash: Buffer; event: EventRecord }> {
       let after = from - 1;
       for (;;) {
         const { rows } = await pool.query(
-          `SELECT ${COLUMNS}, e.seq, e.chain_hash FROM events e WHERE e.account_id = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq LIMIT $4`,
+          `SELECT ${COLUMNS}, l.seq, l.hash AS link FROM event_links l JOIN events e ON e.account_id = l.account_id AND e.id = l.event_id
+            WHERE l.account_id = $1 AND l.seq > $2 AND l.seq <= $3 ORDER BY l.seq LIMIT $4`,
           [accountId, after, to, batch],
         );
-        for (const r of rows) yield { seq: Number(r.seq), hash: r.chain_hash ?? Buffer.alloc(0), event: rowToRecord(r) };
+        for (const r of rows) yield { seq: Number(r.seq), hash: r.link, event: rowToRecord(r) };
         if (rows.length < batch) return;
         after = Number(rows.at(-1)!.seq);
       }
     },
 
-    /** An event that has no position, or one past the head: both mean rows added around the chain. */
+    /**
+     * An event that has no position, or a link past the head: both mean rows added around
+     * the chain. The first is an anti-join over the account's events (two index scans).
+     */
     async strays(accountId: string, headSeq: number): Promise<{ outside: string | null; after: { id: string; seq: number } | null }> {
-      const outside = await pool.query('SELECT id FROM events WHERE account_id = $1 AND seq IS NULL ORDER BY received_at, id LIMIT 1', [accountId]);
-      const after = await pool.query('SELECT id, seq FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT 1', [accountId, headSeq]);
-      return {
-        outside: outside.rows[0]?.id ?? null,
-        after: after.rows[0] ? { id: after.rows[0].id, seq: Number(after.rows[0].seq) } : null,
-      };
+      const after = await pool.query('SELECT event_id, seq FROM event_links WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT 1', [accountId, headSeq]);
+      if (after.rows[0]) return { outside: null, after: { id: after.rows[0].event_id, seq: Number(after.rows[0].seq) } };
+      const outside = await pool.query(`SELECT e.id FROM events e WHERE e.account_id = $1 AND ${UNLINKED} ORDER BY e.received_at, e.id LIMIT 1`, [accountId]);
+      return { outside: outside.rows[0]?.id ?? null, after: null };
     },
 
     /** The proofs of several events of an account: one query (Event.proof in lists). */
     async proofsOf(accountId: string, ids: readonly string[]): Promise<Map<string, { seq: number; hash: Buffer; previous: Buffer | null; checkpoint: CheckpointRecord | null }>> {
       const { rows } = await pool.query(
-        `SELECT e.id, e.seq, e.chain_hash, p.chain_hash AS previous,
+        `SELECT l.event_id AS id, l.seq, l.hash, p.hash AS previous,
                 k.account_id AS k_account, k.seq AS k_seq, k.hash AS k_hash, k.signed_at AS k_signed_at, k.key_id AS k_key_id, k.signature AS k_signature
-           FROM events e
-           LEFT JOIN events p ON p.account_id = e.account_id AND p.seq = e.seq - 1
-           LEFT JOIN LATERAL (SELECT * FROM chain_checkpoints c WHERE c.account_id = e.account_id AND c.seq >= e.seq ORDER BY c.seq LIMIT 1) k ON true
-          WHERE e.account_id = $1 AND e.id = ANY($2::text[]) AND e.seq IS NOT NULL`,
+           FROM event_links l
+           LEFT JOIN event_links p ON p.account_id = l.account_id AND p.seq = l.seq - 1
+           LEFT JOIN LATERAL (SELECT * FROM chain_checkpoints c WHERE c.account_id = l.account_id AND c.seq >= l.seq ORDER BY c.seq LIMIT 1) k ON true
+          WHERE l.account_id = $1 AND l.event_id = ANY($2::text[])`,
         [accountId, [...ids]],
       );
       return new Map(
@@ -150,7 +154,7 @@ export function createIntegrityStore(pool: pg.Pool) {
           r.id as string,
           {
             seq: Number(r.seq),
-            hash: r.chain_hash as Buffer,
+            hash: r.hash as Buffer,
             previous: (r.previous as Buffer | null) ?? null,
             checkpoint: r.k_seq === null ? null : toCheckpoint({ account_id: r.k_account, seq: r.k_seq, hash: r.k_hash, signed_at: r.k_signed_at, key_id: r.k_key_id, signature: r.k_signature }),
           },

@@ -1,7 +1,9 @@
 // Recording events over GraphQL: every rule has a failing case that writes nothing, retries
 // are idempotent, a batch is all or nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ALL_COLUMNS } from '../../src/events/events.store.js';
+import { serverUrl } from '../support/database.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { eventInputs } from '../support/events.js';
 
 let gw: TestGateway;
@@ -182,10 +184,12 @@ describe('recordEvents', () => {
     expect(error.extensions).toMatchObject({ field: 'inputs[1].id', index: 1 });
   });
 
-  it('stores each event once when the same batch arrives several times at once', async () => {
+  it('stores each event once when the same batch arrives several times at once, in either order', async () => {
     const before = await stored();
     const inputs = Array.from({ length: 50 }, () => event());
-    const answers = await Promise.all(Array.from({ length: 4 }, () => gw.gql(RECORD_MANY, { inputs })));
+    // Two of the four in reverse order: batches sharing ids must not wait on each other in a cycle.
+    const reversed = [...inputs].reverse();
+    const answers = await Promise.all([inputs, reversed, inputs, reversed].map((batch) => gw.gql(RECORD_MANY, { inputs: batch })));
     for (const res of answers) expect(res.body.errors, JSON.stringify(res.body.errors?.[0])).toBeUndefined();
     const created = answers.map((res) => res.body.data!.recordEvents.createdCount as number);
     // Each event was created by exactly one of the four; the others got it back as a retry.
@@ -193,9 +197,39 @@ describe('recordEvents', () => {
     expect(answers.map((res) => res.body.data!.recordEvents.duplicateCount as number).reduce((a, b) => a + b, 0)).toBe(150);
     expect(await stored()).toEqual({ events: before.events + 50, minute: before.minute + 50, hour: before.hour + 50 });
     // And each took one position in the chain: no gap, no repeat.
-    const { rows } = await gw.gateway.db.pool.query("SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d, (max(seq) - min(seq) + 1)::int AS span FROM events WHERE account_id = 'local' AND seq IS NOT NULL");
-    expect(rows[0].n).toBe(rows[0].d);
+    const { rows } = await gw.gateway.db.pool.query(
+      `SELECT count(*)::int AS n, count(l.seq)::int AS linked, count(DISTINCT l.seq)::int AS d, (max(l.seq) - min(l.seq) + 1)::int AS span
+         FROM events e LEFT JOIN event_links l ON l.account_id = e.account_id AND l.event_id = e.id WHERE e.account_id = 'local'`,
+    );
+    expect(rows[0].linked).toBe(rows[0].n);
+    expect(rows[0].d).toBe(rows[0].n);
     expect(rows[0].span).toBe(rows[0].n);
+  });
+
+  it.skipIf(!serverUrl)('never deadlocks two batches that share ids in opposite orders', async () => {
+    const pool = gw.gateway.db.pool;
+    const inputs = Array.from({ length: 21 }, (_, i) => event({ id: `order-${String(i).padStart(2, '0')}` }));
+    const seed = await gw.gql(RECORD_MANY, { inputs: [event()] });
+    const seedId = seed.body.data!.recordEvents.events[0].id as string;
+    // A transaction of the test's own holds the middle id (uncommitted), so that both batches
+    // get that far before either goes on: ascending, one holds the ids below it; descending,
+    // the other would hold those above it, and each would then wait for the other.
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      const rest = ALL_COLUMNS.filter((c) => !['account_id', 'id'].includes(c));
+      await holder.query(`INSERT INTO events (account_id, id, ${rest.join(', ')}, content_hash)
+        SELECT account_id, $1, ${rest.join(', ')}, content_hash FROM events WHERE account_id = 'local' AND id = $2`, [inputs[10]!.id, seedId]);
+      const answers = Promise.all([inputs, [...inputs].reverse()].map((batch) => gw.gql(RECORD_MANY, { inputs: batch })));
+      await eventually(async () => (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n >= 2);
+      await holder.query('ROLLBACK');
+      const results = await answers;
+      for (const res of results) expect(res.body.errors, JSON.stringify(res.body.errors?.[0])).toBeUndefined();
+      expect(results.map((res) => res.body.data!.recordEvents.createdCount as number).sort()).toEqual([0, 21]);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
   });
 
   it('refuses an empty batch and one over 1000 events', async () => {

@@ -27,7 +27,9 @@ const verify = async (range: { from?: number; to?: number } = {}) => {
   return res.body.data!.verifyEvents;
 };
 const sql = (text: string, params: unknown[] = []) => gw.gateway.db.pool.query(text, params);
-const idAt = async (seq: number) => (await sql("SELECT id FROM events WHERE account_id = 'local' AND seq = $1", [seq])).rows[0].id as string;
+const idAt = async (seq: number) => (await sql("SELECT event_id FROM event_links WHERE account_id = 'local' AND seq = $1", [seq])).rows[0].event_id as string;
+/** Events joined with their links (positions), for the statements below. */
+const LINKED = 'FROM event_links l JOIN events e ON e.account_id = l.account_id AND e.id = l.event_id';
 
 let n = 0;
 function event(overrides: Record<string, unknown> = {}) {
@@ -67,9 +69,11 @@ afterAll(async () => {
 
 describe('the chain', () => {
   it('gives every event of an account a position, in one order, with gap-free links', async () => {
-    const { rows } = await sql("SELECT seq::int AS seq FROM events WHERE account_id = 'local' ORDER BY seq");
+    const { rows } = await sql(`SELECT l.seq::int AS seq ${LINKED} WHERE l.account_id = 'local' ORDER BY l.seq`);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
-    const other = await sql("SELECT seq::int AS seq FROM events WHERE account_id = 'other' ORDER BY seq");
+    // Every event has its link (and only one: the table's unique key).
+    expect((await sql("SELECT count(*)::int AS n FROM events WHERE account_id = 'local'")).rows[0].n).toBe(head);
+    const other = await sql(`SELECT l.seq::int AS seq ${LINKED} WHERE l.account_id = 'other' ORDER BY l.seq`);
     expect(other.rows.map((r) => r.seq)).toEqual([1, 2, 3]); // the writer key's audit event, then two
     // A retry of a stored event takes no new position.
     const retry = await gw.gql('mutation($i: EventInput!) { recordEvent(input: $i) { created } }', { i: firstInput });
@@ -78,11 +82,11 @@ describe('the chain', () => {
   });
 
   it('links each event to the one before: link(n) = SHA-256(link(n-1) ‖ canonical JSON of (n, event))', async () => {
-    const { rows } = await sql(`SELECT ${ALL_COLUMNS.join(', ')}, seq, chain_hash FROM events WHERE account_id = 'local' ORDER BY seq LIMIT 3`);
+    const { rows } = await sql(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')}, l.seq, l.hash ${LINKED} WHERE l.account_id = 'local' ORDER BY l.seq LIMIT 3`);
     let previous: Buffer = GENESIS;
     for (const row of rows) {
       const link = chainLink(previous, Number(row.seq), rowToRecord(row));
-      expect(link.equals(row.chain_hash)).toBe(true);
+      expect(link.equals(row.hash)).toBe(true);
       previous = link;
     }
   });
@@ -103,7 +107,7 @@ describe('the chain', () => {
 
     const id = await idAt(7);
     const proof = await gw.gql(`query($id: String!) { event(id: $id) { proof { sequence hash previousHash checkpoint { sequence } } } }`, { id });
-    const expected = (await sql("SELECT encode(chain_hash, 'hex') AS h FROM events WHERE account_id = 'local' AND seq IN (6, 7) ORDER BY seq")).rows.map((r) => r.h);
+    const expected = (await sql("SELECT encode(hash, 'hex') AS h FROM event_links WHERE account_id = 'local' AND seq IN (6, 7) ORDER BY seq")).rows.map((r) => r.h);
     expect(proof.body.data!.event.proof).toEqual({ sequence: 7, hash: expected[1], previousHash: expected[0], checkpoint: { sequence: head } });
     // Proofs of a page of events come from one query each for links and checkpoints.
     const page = await gw.gql('{ events(first: 5) { nodes { proof { sequence } } } }');
@@ -140,10 +144,10 @@ async function verifyCli(file: string): Promise<{ code: number; result: any; std
 describe('tampering through SQL is found at exactly the first broken event', () => {
   it('a changed field', async () => {
     const id = await idAt(9);
-    const { rows } = await sql("SELECT message FROM events WHERE account_id = 'local' AND seq = 9");
+    const { rows } = await sql("SELECT message FROM events WHERE account_id = 'local' AND id = $1", [id]);
     const { api, offline } = await tampered(
-      () => sql("UPDATE events SET message = 'nothing to see' WHERE account_id = 'local' AND seq = 9"),
-      () => sql("UPDATE events SET message = $1 WHERE account_id = 'local' AND seq = 9", [rows[0].message]),
+      () => sql("UPDATE events SET message = 'nothing to see' WHERE account_id = 'local' AND id = $1", [id]),
+      () => sql("UPDATE events SET message = $1 WHERE account_id = 'local' AND id = $2", [rows[0].message, id]),
     );
     expect(api).toMatchObject({ ok: false, firstBroken: { sequence: 9, eventId: id, kind: 'HASH_MISMATCH' }, checked: 8 });
     expect(offline.code).toBe(1);
@@ -151,49 +155,61 @@ describe('tampering through SQL is found at exactly the first broken event', () 
   });
 
   it('a changed payload (request data)', async () => {
+    const id = await idAt(12);
     const { api } = await tampered(
-      () => sql("UPDATE events SET request_data = jsonb_set(request_data, '{size}', '2') WHERE account_id = 'local' AND seq = 12"),
-      () => sql("UPDATE events SET request_data = jsonb_set(request_data, '{size}', '1.5') WHERE account_id = 'local' AND seq = 12"),
+      () => sql("UPDATE events SET request_data = jsonb_set(request_data, '{size}', '2') WHERE account_id = 'local' AND id = $1", [id]),
+      () => sql("UPDATE events SET request_data = jsonb_set(request_data, '{size}', '1.5') WHERE account_id = 'local' AND id = $1", [id]),
     );
     expect(api.firstBroken).toMatchObject({ sequence: 12, kind: 'HASH_MISMATCH' });
   });
 
-  it('a deleted row', async () => {
-    const next = await idAt(15);
-    const { api, offline } = await tampered(
-      async () => {
-        await sql("CREATE TABLE deleted_event AS SELECT * FROM events WHERE account_id = 'local' AND seq = 14");
-        await sql('DELETE FROM deliveries WHERE event_id IN (SELECT id FROM deleted_event)');
-        await sql("DELETE FROM events WHERE account_id = 'local' AND seq = 14");
-      },
-      async () => {
-        await sql('INSERT INTO events SELECT * FROM deleted_event');
-        await sql('DROP TABLE deleted_event');
-      },
-    );
-    expect(api).toMatchObject({ ok: false, firstBroken: { sequence: 14, eventId: next, kind: 'MISSING' }, checked: 13 });
-    expect(offline.result.firstBroken).toEqual(api.firstBroken);
+  it('a deleted row, with or without its link', async () => {
+    const [gone, next] = [await idAt(14), await idAt(15)];
+    for (const withLink of [false, true]) {
+      const { api, offline } = await tampered(
+        async () => {
+          await sql("CREATE TABLE deleted_event AS SELECT * FROM events WHERE account_id = 'local' AND id = $1", [gone]);
+          await sql("CREATE TABLE deleted_link AS SELECT * FROM event_links WHERE account_id = 'local' AND seq = 14");
+          await sql('DELETE FROM deliveries WHERE event_id IN (SELECT id FROM deleted_event)');
+          await sql("DELETE FROM events WHERE account_id = 'local' AND id = $1", [gone]);
+          if (withLink) await sql("DELETE FROM event_links WHERE account_id = 'local' AND seq = 14");
+        },
+        async () => {
+          await sql('INSERT INTO events SELECT * FROM deleted_event');
+          if (withLink) await sql('INSERT INTO event_links SELECT * FROM deleted_link');
+          await sql('DROP TABLE deleted_event, deleted_link');
+        },
+      );
+      expect(api).toMatchObject({ ok: false, firstBroken: { sequence: 14, eventId: next, kind: 'MISSING' }, checked: 13 });
+      expect(offline.result.firstBroken).toEqual(api.firstBroken);
+    }
   });
 
   it('an inserted row, outside the chain or past its head', async () => {
     // A copy of event 3 under a new id: what someone with write access to the table can do.
     const rest = ALL_COLUMNS.filter((c) => !['account_id', 'id'].includes(c));
-    const copy = (id: string, seq: string) =>
-      sql(`INSERT INTO events (account_id, id, ${rest.join(', ')}, content_hash, seq, chain_hash)
-           SELECT account_id, '${id}', ${rest.join(', ')}, content_hash, ${seq}, chain_hash FROM events WHERE account_id = 'local' AND seq = 3`);
-    const remove = (id: string) => sql("DELETE FROM events WHERE account_id = 'local' AND id = $1", [id]);
+    const third = await idAt(3);
+    const copy = async (id: string, seq: number | null) => {
+      await sql(`INSERT INTO events (account_id, id, ${rest.join(', ')}, content_hash)
+                 SELECT account_id, $1, ${rest.join(', ')}, content_hash FROM events WHERE account_id = 'local' AND id = $2`, [id, third]);
+      if (seq) await sql("INSERT INTO event_links SELECT account_id, $1, $2, hash FROM event_links WHERE account_id = 'local' AND seq = 3", [seq, id]);
+    };
+    const remove = async (id: string) => {
+      await sql("DELETE FROM event_links WHERE account_id = 'local' AND event_id = $1", [id]);
+      await sql("DELETE FROM events WHERE account_id = 'local' AND id = $1", [id]);
+    };
 
-    const outside = await tampered(() => copy('forged-1', 'NULL'), () => remove('forged-1'));
+    const outside = await tampered(() => copy('forged-1', null), () => remove('forged-1'));
     expect(outside.api).toMatchObject({ ok: false, firstBroken: { sequence: null, eventId: 'forged-1', kind: 'OUTSIDE_CHAIN' } });
-    const after = await tampered(() => copy('forged-2', String(head + 1)), () => remove('forged-2'));
+    const after = await tampered(() => copy('forged-2', head + 1), () => remove('forged-2'));
     expect(after.api).toMatchObject({ ok: false, firstBroken: { sequence: head + 1, eventId: 'forged-2', kind: 'AFTER_HEAD' } });
   });
 
   it('two rows swapped', async () => {
     const swap = async () => {
-      await sql("UPDATE events SET seq = -1 WHERE account_id = 'local' AND seq = 18");
-      await sql("UPDATE events SET seq = 18 WHERE account_id = 'local' AND seq = 22");
-      await sql("UPDATE events SET seq = 22 WHERE account_id = 'local' AND seq = -1");
+      await sql("UPDATE event_links SET seq = -1 WHERE account_id = 'local' AND seq = 18");
+      await sql("UPDATE event_links SET seq = 18 WHERE account_id = 'local' AND seq = 22");
+      await sql("UPDATE event_links SET seq = 22 WHERE account_id = 'local' AND seq = -1");
     };
     const wasAt22 = await idAt(22);
     const { api, offline } = await tampered(swap, swap);
@@ -204,20 +220,23 @@ describe('tampering through SQL is found at exactly the first broken event', () 
   it('a chain rewritten from a changed event onwards is caught by the signed checkpoint', async () => {
     // The attacker changes event 20 and recomputes every link after it, so that the chain
     // is consistent in itself; only the checkpoint signed before (at the head) disagrees.
-    const saved = (await sql(`SELECT id, seq, chain_hash, message FROM events WHERE account_id = 'local' AND seq >= 20 ORDER BY seq`)).rows;
+    const saved = (await sql(`SELECT e.id, l.seq, l.hash, e.message ${LINKED} WHERE l.account_id = 'local' AND l.seq >= 20 ORDER BY l.seq`)).rows;
     const rewrite = async () => {
-      await sql("UPDATE events SET message = 'rewritten' WHERE account_id = 'local' AND seq = 20");
-      let previous = (await sql("SELECT chain_hash FROM events WHERE account_id = 'local' AND seq = 19")).rows[0].chain_hash as Buffer;
-      const { rows } = await sql(`SELECT ${ALL_COLUMNS.join(', ')}, seq FROM events WHERE account_id = 'local' AND seq >= 20 ORDER BY seq`);
+      await sql("UPDATE events SET message = 'rewritten' WHERE account_id = 'local' AND id = $1", [saved[0].id]);
+      let previous = (await sql("SELECT hash FROM event_links WHERE account_id = 'local' AND seq = 19")).rows[0].hash as Buffer;
+      const { rows } = await sql(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')}, l.seq ${LINKED} WHERE l.account_id = 'local' AND l.seq >= 20 ORDER BY l.seq`);
       for (const row of rows) {
         previous = chainLink(previous, Number(row.seq), rowToRecord(row));
-        await sql("UPDATE events SET chain_hash = $1 WHERE account_id = 'local' AND seq = $2", [previous, row.seq]);
+        await sql("UPDATE event_links SET hash = $1 WHERE account_id = 'local' AND seq = $2", [previous, row.seq]);
       }
       await sql("UPDATE event_chains SET head = $1 WHERE account_id = 'local'", [previous]);
     };
     const restore = async () => {
-      for (const row of saved) await sql("UPDATE events SET chain_hash = $1, message = $2 WHERE account_id = 'local' AND id = $3", [row.chain_hash, row.message, row.id]);
-      await sql("UPDATE event_chains SET head = $1 WHERE account_id = 'local'", [saved.at(-1)!.chain_hash]);
+      for (const row of saved) {
+        await sql("UPDATE event_links SET hash = $1 WHERE account_id = 'local' AND seq = $2", [row.hash, row.seq]);
+        await sql("UPDATE events SET message = $1 WHERE account_id = 'local' AND id = $2", [row.message, row.id]);
+      }
+      await sql("UPDATE event_chains SET head = $1 WHERE account_id = 'local'", [saved.at(-1)!.hash]);
     };
     const { api, offline } = await tampered(rewrite, restore);
     expect(api).toMatchObject({ ok: false, firstBroken: { sequence: head, kind: 'CHECKPOINT_MISMATCH' } });
@@ -287,9 +306,10 @@ describe('checkpoints and exports', () => {
 describe('events stored before the chain existed (an upgraded database)', () => {
   it('are appended in receipt order by chain:adopt; a row without a position received later is not', async () => {
     const rest = ALL_COLUMNS.filter((c) => !['account_id', 'id', 'received_at'].includes(c));
+    const third = await idAt(3);
     const legacy = (id: string, receivedAt: string) =>
       sql(`INSERT INTO events (account_id, id, received_at, ${rest.join(', ')}, content_hash)
-           SELECT account_id, $1, $2::timestamptz, ${rest.join(', ')}, content_hash FROM events WHERE account_id = 'local' AND seq = 3`, [id, receivedAt]);
+           SELECT account_id, $1, $2::timestamptz, ${rest.join(', ')}, content_hash FROM events WHERE account_id = 'local' AND id = $3`, [id, receivedAt, third]);
     await legacy('legacy-2', '2020-01-02T00:00:00Z');
     await legacy('legacy-1', '2020-01-01T00:00:00Z');
     await legacy('slipped-in', new Date().toISOString());
