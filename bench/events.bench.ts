@@ -1,4 +1,4 @@
-// npm run bench [-- --events 1000000 --ingest 100000 --requests 300 --seconds 10 --parts queries,throughput,ingest --fresh]
+// npm run bench [-- --events 1000000 --ingest 100000 --requests 300 --warmup 300 --seconds 10 --parts queries,throughput,ingest --fresh]
 //
 // Measures, in one run on one database of generated events, the gateway against a baseline:
 //  - ingest: recordEvents batches of 500 over HTTP from 4 concurrent clients, versus a raw
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '1000000' },
     ingest: { type: 'string', default: '100000' },
     requests: { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '300' },
     seconds: { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
     // Which measurements to run (all by default); the table shows what ran.
@@ -39,6 +40,7 @@ const PARTS = new Set(values.parts.split(','));
 const TOTAL = Number(values.events);
 const INGEST = Number(values.ingest);
 const REQUESTS = Number(values.requests);
+const WARMUP = Number(values.warmup);
 const SECONDS = Number(values.seconds);
 const ACCOUNT = 'local';
 
@@ -53,9 +55,14 @@ function start(script: string, env: Record<string, string>): ChildProcess {
   return child;
 }
 
-/** REQUESTS samples, or fewer (at least 20) when they take more than 30 s (the raw GROUP BY). */
+/**
+ * REQUESTS samples, or fewer (at least 20) when they take more than 30 s (the raw GROUP BY),
+ * after a warm-up of the same length on each side: WARMUP requests or 5 s, whichever ends
+ * first, so that both servers are measured in their steady state (JIT-compiled code paths).
+ */
 async function latencies(run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < Math.min(30, REQUESTS); i++) await run();
+  const warm = performance.now() + 5_000;
+  for (let i = 0; i < WARMUP && (i < 3 || performance.now() < warm); i++) await run();
   const times: number[] = [];
   const deadline = performance.now() + 30_000;
   for (let i = 0; i < REQUESTS && (i < 20 || performance.now() < deadline); i++) {

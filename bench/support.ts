@@ -1,6 +1,8 @@
 // What the benchmarks that run real gateway processes share: a database of their own next
 // to the one DATABASE_URL names (migrated, seeded), and gateway processes on free ports.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
 import { projectRoot } from '../src/config/paths.js';
@@ -61,10 +63,16 @@ export async function waitUntilReady(url: string, child?: ChildProcess, timeoutM
   }
 }
 
+/** The V8 flags `npm start` runs the gateway with (package.json), so a benchmark runs it the same way. */
+function gatewayNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((token) => token.startsWith('--max-'));
+}
+
 /** Starts `npm start`'s entry on a free port with `env` and waits until it is ready. */
 export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...gatewayNodeFlags(), ...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '1000000', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,6 +1,6 @@
 // GraphQL types of API keys and of the caller's identity.
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 
 export enum RoleEnum {
   READER = 'reader',
@@ -18,10 +18,10 @@ export class ApiKeyType {
   @Field(() => String) accountId!: string;
   @Field(() => RoleEnum) role!: RoleEnum;
   @Field(() => String) name!: string;
-  @Field(() => DateTimeResolver) createdAt!: Date;
+  @Field(() => DateTime) createdAt!: Date;
   @Field(() => String, { nullable: true, description: 'key:<id> or tool:<name>.' }) createdBy!: string | null;
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Updated at most once a minute.' }) lastUsedAt!: Date | null;
-  @Field(() => DateTimeResolver, { nullable: true }) revokedAt!: Date | null;
+  @Field(() => DateTime, { nullable: true, description: 'Updated at most once a minute.' }) lastUsedAt!: Date | null;
+  @Field(() => DateTime, { nullable: true }) revokedAt!: Date | null;
   @Field(() => String, { nullable: true }) revokedBy!: string | null;
 }
 

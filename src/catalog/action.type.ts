@@ -1,5 +1,5 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 import { ConnectionType } from '../server/relay.js';
 
 export enum HttpMethod {
@@ -54,10 +54,10 @@ export class ActionType {
   @Field(() => String, { nullable: true })
   sourceDocument!: string | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   createdAt!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   updatedAt!: Date;
 }
 

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 import { ConnectionType } from '../server/relay.js';
 
 @ObjectType('Service', { description: 'A cloud service: the owner of an action-name prefix.', simpleResolvers: true })
@@ -19,10 +19,10 @@ export class ServiceType {
   @Field(() => String, { nullable: true, description: 'The documentation page the service was imported from.' })
   sourceDocument!: string | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   createdAt!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   updatedAt!: Date;
 }
 

@@ -1,7 +1,8 @@
 // Inputs of the events API: the CADF event a client records, and the filter shared by
 // events, eventStats, export and (later) the live tail.
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 import { AddressType, CredentialType, InitiatorType, Outcome, Severity } from './event.enums.js';
 
 @InputType('InitiatorCredentialInput')
@@ -99,7 +100,7 @@ export class EventInputType {
   @Field(() => String, { description: 'A catalog action, or a concrete name of a template action.' })
   action!: string;
 
-  @Field(() => DateTimeResolver, { description: 'When it happened; at most 5 minutes in the future.' })
+  @Field(() => DateTime, { description: 'When it happened; at most 5 minutes in the future.' })
   eventTime!: Date;
 
   @Field(() => String, { nullable: true })
@@ -246,10 +247,10 @@ export class EventConditionInput extends EventConditionFields {
 
 @InputType('EventFilter', { description: 'A time range (default: the last 7 days) and conditions that must all hold; `anyOf` is an OR of conditions, `not` negates one.' })
 export class EventFilterInput extends EventConditionFields {
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive; default 7 days ago.' })
+  @Field(() => DateTime, { nullable: true, description: 'Inclusive; default 7 days ago.' })
   from?: Date | null;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Exclusive; default none.' })
+  @Field(() => DateTime, { nullable: true, description: 'Exclusive; default none.' })
   to?: Date | null;
 
   @Field(() => [EventConditionInput], { nullable: true, description: 'At least one must hold.' })

@@ -1,6 +1,7 @@
 // The Event type, shaped like the CADF record.
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 import { AddressType, CredentialType, InitiatorType, Outcome, Severity } from './event.enums.js';
 import { ConnectionType } from '../server/relay.js';
 
@@ -98,10 +99,10 @@ export class EventType {
   @Field(() => ID, { description: 'Unique per account; given by the client or generated (time-ordered).' })
   id!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   eventTime!: Date;
 
-  @Field(() => DateTimeResolver, { description: 'When the gateway stored the event.' })
+  @Field(() => DateTime, { description: 'When the gateway stored the event.' })
   receivedAt!: Date;
 
   @Field(() => String, { name: 'actionName', simple: false, description: 'The action as recorded, e.g. `pm-20.wml_model.list`.' })

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 import { Outcome, Severity } from './event.enums.js';
 import { StatsDimensionEnum, StatsIntervalEnum } from './event.inputs.js';
 
@@ -11,7 +11,7 @@ registerEnumType(StatsSource, { name: 'StatsSource', description: 'ROLLUPS: from
 
 @ObjectType('StatsBucket', { simpleResolvers: true })
 export class StatsBucketType {
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   start!: Date;
 
   @Field(() => Int)
@@ -56,10 +56,10 @@ export class StatsGroupType {
 
 @ObjectType('EventStats', { simpleResolvers: true })
 export class EventStatsType {
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   from!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTime)
   to!: Date;
 
   @Field(() => StatsIntervalEnum)

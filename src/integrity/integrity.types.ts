@@ -1,6 +1,7 @@
 // GraphQL types of tamper evidence: the chain, its checkpoints and keys, verification, proofs.
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
+import { SafeIntResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 
 export enum ChainBreakKindEnum {
   HASH_MISMATCH = 'HASH_MISMATCH',
@@ -26,7 +27,7 @@ registerEnumType(ChainBreakKindEnum, {
 export class ChainCheckpointType {
   @Field(() => SafeIntResolver) sequence!: number;
   @Field(() => String, { description: 'The link at `sequence`, hex.' }) hash!: string;
-  @Field(() => DateTimeResolver) signedAt!: Date;
+  @Field(() => DateTime) signedAt!: Date;
   @Field(() => String) keyId!: string;
   @Field(() => String, { description: 'Base64 Ed25519 signature of the canonical JSON {account, hash, keyId, sequence, signedAt}.' }) signature!: string;
 }

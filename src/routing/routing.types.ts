@@ -1,6 +1,6 @@
 // GraphQL types of routing.
 import { createUnionType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTime } from '../server/scalars.js';
 import { Outcome, Severity } from '../events/event.enums.js';
 import { EventType } from '../events/event.type.js';
 import { ConnectionType } from '../server/relay.js';
@@ -72,8 +72,8 @@ export const TargetSettingsUnion = createUnionType({
 
 @ObjectType('TargetWriteStatus', { simpleResolvers: true })
 export class TargetWriteStatusType {
-  @Field(() => DateTimeResolver, { nullable: true }) lastSuccessAt!: Date | null;
-  @Field(() => DateTimeResolver, { nullable: true }) lastFailureAt!: Date | null;
+  @Field(() => DateTime, { nullable: true }) lastSuccessAt!: Date | null;
+  @Field(() => DateTime, { nullable: true }) lastFailureAt!: Date | null;
   @Field(() => String, { nullable: true }) lastFailureReason!: string | null;
 }
 
@@ -84,8 +84,8 @@ export class TargetType {
   @Field(() => TargetTypeEnum) type!: TargetTypeEnum;
   @Field(() => String, { description: 'The region the target is in.' }) region!: string;
   @Field(() => Boolean, { description: 'Whether a secret (API key, HMAC key) is set; its value is never returned.' }) hasSecret!: boolean;
-  @Field(() => DateTimeResolver) createdAt!: Date;
-  @Field(() => DateTimeResolver) updatedAt!: Date;
+  @Field(() => DateTime) createdAt!: Date;
+  @Field(() => DateTime) updatedAt!: Date;
   config!: unknown;
   lastSuccessAt!: Date | null;
   lastFailureAt!: Date | null;
@@ -108,8 +108,8 @@ export class RouteType {
   @Field(() => String) name!: string;
   @Field(() => Int, { description: 'Incremented by every update.' }) version!: number;
   @Field(() => [RouteRuleType]) rules!: RouteRuleType[];
-  @Field(() => DateTimeResolver) createdAt!: Date;
-  @Field(() => DateTimeResolver) updatedAt!: Date;
+  @Field(() => DateTime) createdAt!: Date;
+  @Field(() => DateTime) updatedAt!: Date;
 }
 
 @ObjectType('RoutingSettings')
@@ -130,10 +130,10 @@ export class DeliveryType {
   @Field(() => DeliveryReasonEnum) reason!: DeliveryReasonEnum;
   @Field(() => DeliveryStatusEnum) status!: DeliveryStatusEnum;
   @Field(() => Int) attempts!: number;
-  @Field(() => DateTimeResolver) nextAttemptAt!: Date;
+  @Field(() => DateTime) nextAttemptAt!: Date;
   @Field(() => String, { nullable: true }) lastError!: string | null;
-  @Field(() => DateTimeResolver) createdAt!: Date;
-  @Field(() => DateTimeResolver, { nullable: true }) deliveredAt!: Date | null;
+  @Field(() => DateTime) createdAt!: Date;
+  @Field(() => DateTime, { nullable: true }) deliveredAt!: Date | null;
 }
 
 export const DeliveryConnection = ConnectionType('Delivery', DeliveryType, 'Deliveries, newest first.');
@@ -189,7 +189,7 @@ export class RoutingDropType {
   @Field(() => String) location!: string;
   @Field(() => String) action!: string;
   @Field(() => Int) count!: number;
-  @Field(() => DateTimeResolver) lastAt!: Date;
+  @Field(() => DateTime) lastAt!: Date;
 }
 
 @ObjectType('DeleteTargetPayload', { simpleResolvers: true })

@@ -1,7 +1,7 @@
 // The executable GraphQL schema, built from the type-graphql resolvers of every module.
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTime } from './scalars.js';
 import { buildSchema } from 'type-graphql';
 import { ActionResolver } from '../catalog/action.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
@@ -54,7 +54,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
         throw new Error('subscriptions declare their own subscribe function');
       },
     },
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    scalarsMap: [{ type: Date, scalar: DateTime }],
   });
   return built;
 }
