@@ -56,22 +56,33 @@ function start(script: string, env: Record<string, string>): ChildProcess {
 }
 
 /**
- * REQUESTS samples, or fewer (at least 20) when they take more than 30 s (the raw GROUP BY),
- * after a warm-up of the same length on each side: WARMUP requests or 5 s, whichever ends
- * first, so that both servers are measured in their steady state (JIT-compiled code paths).
+ * p50 and p95 of the gateway and the raw endpoint, one request at a time, measured in turns
+ * (gateway then raw, then raw then gateway, ...) so that whatever else the machine does
+ * (autovacuum, checkpoints) falls on both sides alike. First a warm-up of the same length
+ * on each side: WARMUP requests or 5 s, whichever ends first, so that both are measured in
+ * their steady state (JIT-compiled code paths). REQUESTS samples each, or fewer (at least
+ * 20) when they take more than 60 s in all (the raw GROUP BY).
  */
-async function latencies(run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
-  const warm = performance.now() + 5_000;
-  for (let i = 0; i < WARMUP && (i < 3 || performance.now() < warm); i++) await run();
-  const times: number[] = [];
-  const deadline = performance.now() + 30_000;
-  for (let i = 0; i < REQUESTS && (i < 20 || performance.now() < deadline); i++) {
-    const t = performance.now();
-    await run();
-    times.push(performance.now() - t);
+async function pairedLatencies(gateway: () => Promise<void>, raw: () => Promise<void>): Promise<Record<'gateway' | 'raw', { p50: number; p95: number }>> {
+  for (const run of [gateway, raw]) {
+    const warm = performance.now() + 5_000;
+    for (let i = 0; i < WARMUP && (i < 3 || performance.now() < warm); i++) await run();
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  const times = { gateway: [] as number[], raw: [] as number[] };
+  const timed = async (side: 'gateway' | 'raw') => {
+    const t = performance.now();
+    await (side === 'gateway' ? gateway : raw)();
+    times[side].push(performance.now() - t);
+  };
+  const deadline = performance.now() + 60_000;
+  for (let i = 0; i < REQUESTS && (i < 20 || performance.now() < deadline); i++) {
+    for (const side of i % 2 ? (['raw', 'gateway'] as const) : (['gateway', 'raw'] as const)) await timed(side);
+  }
+  const summary = (list: number[]) => {
+    list.sort((a, b) => a - b);
+    return { p50: percentile(list, 50), p95: percentile(list, 95) };
+  };
+  return { gateway: summary(times.gateway), raw: summary(times.raw) };
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -177,32 +188,42 @@ async function gatewayRequest(body: { query: string; variables: Record<string, u
 async function measureQueries() {
   const results = [];
   for (const q of queries) {
-    const g = await latencies(() => gatewayRequest(q.gateway()));
     // Both sides read and parse the JSON answer, as a client would.
-    const r = await latencies(async () => {
-      const res = await fetch(rawBase + q.raw);
-      if (!res.ok) throw new Error(await res.text());
-      await res.json();
-    });
+    const { gateway: g, raw: r } = await pairedLatencies(
+      () => gatewayRequest(q.gateway()),
+      async () => {
+        const res = await fetch(rawBase + q.raw);
+        if (!res.ok) throw new Error(await res.text());
+        await res.json();
+      },
+    );
     results.push({ query: q.name, gateway: { p50: round(g.p50), p95: round(g.p95) }, raw: { p50: round(r.p50), p95: round(r.p95) }, ratioP50: round(g.p50 / r.p50) });
     log(`${q.name}: gateway p50 ${round(g.p50)} ms, raw p50 ${round(r.p50)} ms`);
   }
   return results;
 }
 
-// Throughput of the first query at concurrency 16.
-async function cannon(options: autocannon.Options): Promise<number> {
-  // A short run first: both sides reach steady state (compiled code, warm pools) before the measured one.
-  await autocannon({ connections: 16, duration: 2, ...options });
-  const result = await autocannon({ connections: 16, duration: SECONDS, ...options });
+// Throughput of the first query at concurrency 16, in turns of 2 s per side (as the
+// latencies: whatever else the machine does falls on both alike), SECONDS per side in all.
+async function cannon(options: autocannon.Options, duration: number): Promise<number> {
+  const result = await autocannon({ connections: 16, duration, ...options });
   if (result.non2xx || result.errors) throw new Error(`autocannon: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return result.requests.total / duration;
 }
 
 async function measureThroughput() {
   const first = queries[0]!;
-  const gatewayRps = await cannon({ url: gql, method: 'POST', headers: GATEWAY_HEADERS, body: JSON.stringify(first.gateway()) });
-  const rawRps = await cannon({ url: rawBase + first.raw });
+  const sides = [
+    { url: gql, method: 'POST' as const, headers: GATEWAY_HEADERS, body: JSON.stringify(first.gateway()) },
+    { url: rawBase + first.raw },
+  ];
+  // A short run of each first: both reach steady state (compiled code, warm pools).
+  for (const side of sides) await cannon(side, 2);
+  const rates: number[][] = [[], []];
+  for (let turn = 0; turn < Math.max(1, Math.round(SECONDS / 2)); turn++) {
+    for (const i of turn % 2 ? [1, 0] : [0, 1]) rates[i]!.push(await cannon(sides[i]!, 2));
+  }
+  const [gatewayRps, rawRps] = rates.map((r) => round(r.reduce((a, b) => a + b, 0) / r.length, 1)) as [number, number];
   log(`throughput: gateway ${gatewayRps} req/s, raw ${rawRps} req/s`);
   return { query: first.name, concurrency: 16, gatewayRequestsPerSecond: gatewayRps, rawRequestsPerSecond: rawRps, ratio: round(gatewayRps / rawRps), target: 0.6 };
 }
