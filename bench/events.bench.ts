@@ -110,8 +110,7 @@ async function prepareDatabase() {
   // What the gateway's compaction rounds would have done by now (earlier runs' ingest added shards).
   log(`rollup rows folded: ${await managers.events.compactRollups()}`);
   log('VACUUM ANALYZE');
-  await db.pool.query('VACUUM ANALYZE events');
-  for (const rollup of ROLLUPS) await db.pool.query(`VACUUM ANALYZE ${rollup.table}`);
+  for (const table of ['events', 'event_links', ...ROLLUPS.map((r) => r.table)]) await db.pool.query(`VACUUM ANALYZE ${table}`);
 
   // Parameters of the queries, chosen from the data.
   const q = async (text: string, params: unknown[] = []) => (await db.pool.query(text, params)).rows;
