@@ -279,9 +279,10 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
   }
 
   /**
-   * The transaction of a checked batch. The events are stored, counted and routed before
-   * the account's chain lock is taken, so concurrent batches of one account do all that at
-   * the same time; under the lock only positions are handed out and the links written.
+   * The transaction of a checked batch. The events are stored and counted (one statement)
+   * and routed before the account's chain lock is taken, so concurrent batches of one
+   * account do all that at the same time; under the lock only positions are handed out and
+   * the links written.
    */
   async function storeBatch(
     client: pg.PoolClient,
@@ -289,7 +290,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     afterCommit: Array<() => void>,
   ): Promise<RecordResult> {
     const { accountId, records, hashes, firstIndex, unique, batch } = b;
-    const inserted = await store.insert(client, unique.map((i) => records[i]!), unique.map((i) => hashes[i]!));
+    const inserted = await store.insertAndCount(client, unique.map((i) => records[i]!), unique.map((i) => hashes[i]!));
     // The ids skipped were stored before (or just now by a concurrent batch, which has
     // committed): a retry if the content is the same, else a conflict.
     const skipped = unique.filter((i) => !inserted.has(records[i]!.id)).map((i) => records[i]!.id);
@@ -313,7 +314,6 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const fresh = unique.filter((i) => inserted.has(records[i]!.id));
     const created = fresh.map((i) => records[i]!);
     if (created.length) {
-      await store.countInRollups(client, created);
       for (const hook of hooks) {
         const then = await hook(client, created, b.snapshot);
         if (then) afterCommit.push(then);

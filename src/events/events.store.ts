@@ -62,23 +62,17 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['content_hash', 'bytea[]', (_e, contentHash) => contentHash],
 ];
 
-/** The columns the rollups count by, with their array cast for unnest(). */
-const COUNTED_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord) => unknown]> = [
-  ['account_id', 'text[]', (e) => e.accountId],
-  ['event_time', 'timestamptz[]', (e) => e.eventTime],
-  ['service_prefix', 'text[]', (e) => e.servicePrefix],
-  ['outcome', '"Outcome"[]', (e) => e.outcome],
-  ['severity', '"Severity"[]', (e) => e.severity],
-  ['location', 'text[]', (e) => e.location],
-  ['data_event', 'bool[]', (e) => e.dataEvent],
-];
+/** The columns the rollups count by. */
+const COUNTED_COLUMNS = ['account_id', 'event_time', 'service_prefix', 'outcome', 'severity', 'location', 'data_event'];
 
 /**
- * One statement adds a batch's events to every rollup, in the writer's own shard. Rows are
- * grouped and sorted the same way by every writer (and by compaction), so concurrent
- * batches lock rollup rows in one order.
+ * One statement stores new events and adds the rows it inserted to every rollup, in the
+ * writer's own shard (an id stored already, or just now by a concurrent batch, is skipped
+ * and not counted). Rows are inserted in id order, and rollup rows grouped and sorted the
+ * same way by every writer (and by compaction), so concurrent batches take locks in one
+ * order.
  */
-function countSql(): string {
+function storeSql(): string {
   const rollups = ROLLUPS.map((rollup, i) => {
     const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
     const key = ['account_id', 'bucket', ...dims].join(', ');
@@ -86,20 +80,19 @@ function countSql(): string {
     return `r${i} AS (
       INSERT INTO ${rollup.table} AS c (${key}, shard, count)
       SELECT account_id, date_trunc('${rollup.grain}', event_time, 'UTC'), ${dims.join(', ')}, pg_backend_pid() % ${WRITE_SHARDS}, count(*)
-        FROM counted GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
+        FROM stored GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
       ON CONFLICT (${key}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)`;
   });
-  return `WITH counted AS (
-      SELECT * FROM unnest(${COUNTED_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')}) AS t(${COUNTED_COLUMNS.map(([c]) => c).join(', ')})),
+  return `WITH stored AS (
+      INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
+      SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
+      ON CONFLICT (account_id, id) DO NOTHING
+      RETURNING id, ${COUNTED_COLUMNS.join(', ')}),
     ${rollups.join(',\n    ')}
-    SELECT count(*)::int AS n FROM counted`;
+    SELECT id FROM stored`;
 }
 
-/** Stores new events; a row whose id is stored already (or being stored) is skipped. */
-const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
-  ON CONFLICT (account_id, id) DO NOTHING
-  RETURNING id`;
+const STORE_SQL = storeSql();
 
 /**
  * One statement puts a batch in its account's chain, under the chain lock: the links, the
@@ -111,7 +104,6 @@ const LINK_SQL = `WITH linked AS (
     head AS (UPDATE event_chains SET seq = $5::bigint, head = $6::bytea, updated_at = now() WHERE account_id = $1::text)
   SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || $5::bigint)`;
 
-const COUNT_SQL = countSql();
 
 /**
  * Folds the writers' shards of a rollup's buckets before `$1` into shard 0, at most `$2`
@@ -303,24 +295,17 @@ export function createEventsStore(pool: pg.Pool) {
     },
 
     /**
-     * Stores new events of one account (before the chain lock: concurrent batches insert at
-     * the same time). Rows are inserted in id order, so two batches sharing ids wait for
-     * each other in one order and never deadlock. Returns the ids stored; an id stored
-     * before, or by a concurrent batch that committed, is skipped.
+     * Stores new events of one account and counts them in the rollups, in one statement,
+     * before the chain lock (concurrent batches do it at the same time). Rows go in id
+     * order, so two batches sharing ids wait for each other in one order and never
+     * deadlock. Returns the ids stored; an id stored before, or by a concurrent batch that
+     * committed, is skipped.
      */
-    async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[]): Promise<Set<string>> {
+    async insertAndCount(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[]): Promise<Set<string>> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
       const params = INSERT_COLUMNS.map(([, , value]) => order.map((i) => value(events[i]!, contentHashes[i]!)));
-      const { rows } = await client.query<{ id: string }>({ text: INSERT_SQL, values: params });
+      const { rows } = await client.query<{ id: string }>({ text: STORE_SQL, values: params });
       return new Set(rows.map((r) => r.id));
-    },
-
-    /**
-     * Adds new events to the rollups (in the ingest transaction, before the chain lock:
-     * concurrent batches count at the same time, each in its own shard's rows).
-     */
-    async countInRollups(client: pg.PoolClient, events: EventRecord[]): Promise<void> {
-      await client.query({ text: COUNT_SQL, values: COUNTED_COLUMNS.map(([, , value]) => events.map(value)) });
     },
 
     /** Links stored events into the account's chain and moves its head; under the chain lock. */
