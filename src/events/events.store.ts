@@ -180,7 +180,11 @@ export const SUBFIELD_COLUMNS: Record<string, Record<string, string[]>> = {
 
 export const ALL_COLUMNS = [...new Set(['account_id', 'action_id', ...Object.values(FIELD_COLUMNS).flat()])];
 
-/** Builds a (possibly partial) record from a row; only the selected columns are read. */
+/**
+ * Builds a (possibly partial) record from a row; only the selected columns are read. The
+ * nested parts (initiator, target, reason, observer) are built only when a column of theirs
+ * was selected: a page of 500 events rarely asks for all of them.
+ */
 export function rowToRecord(r: Record<string, any>): EventRecord {
   return {
     accountId: r.account_id,
@@ -195,26 +199,11 @@ export function rowToRecord(r: Record<string, any>): EventRecord {
     verb: r.verb,
     correlationId: r.correlation_id ?? null,
     dataEvent: r.data_event,
-    initiator: {
-      id: r.initiator_id ?? null,
-      name: r.initiator_name ?? null,
-      authnId: r.initiator_authn_id ?? null,
-      authnName: r.initiator_authn_name ?? null,
-      typeURI: r.initiator_type_uri ?? null,
-      credential: { type: r.credential_type ?? null },
-      host: { address: r.host_address ?? null, addressType: r.address_type ?? null, agent: r.agent ?? null },
-    },
-    target: {
-      id: r.target_id ?? null,
-      name: r.target_name ?? null,
-      alias: r.target_alias ?? null,
-      typeURI: r.target_type_uri ?? null,
-      resourceGroupId: r.target_resource_group_id ?? null,
-      host: { address: r.target_host_address ?? null },
-    },
-    observer: { name: r.observer_name },
+    initiator: selected(r, INITIATOR_COLUMNS) ? initiatorOf(r) : (undefined as never),
+    target: selected(r, TARGET_COLUMNS) ? targetOf(r) : (undefined as never),
+    observer: r.observer_name !== undefined ? { name: r.observer_name } : (undefined as never),
     outcome: r.outcome,
-    reason: { reasonCode: r.reason_code ?? null, reasonType: r.reason_type ?? null, reasonForFailure: r.reason_for_failure ?? null },
+    reason: selected(r, REASON_COLUMNS) ? { reasonCode: r.reason_code ?? null, reasonType: r.reason_type ?? null, reasonForFailure: r.reason_for_failure ?? null } : (undefined as never),
     severity: r.severity,
     location: r.location,
     message: r.message,
@@ -222,6 +211,38 @@ export function rowToRecord(r: Record<string, any>): EventRecord {
     responseData: r.response_data ?? null,
     logSourceCRN: r.log_source_crn ?? null,
     saveServiceCopy: r.save_service_copy,
+  };
+}
+
+const INITIATOR_COLUMNS = FIELD_COLUMNS.initiator!;
+const TARGET_COLUMNS = FIELD_COLUMNS.target!;
+const REASON_COLUMNS = FIELD_COLUMNS.reason!;
+
+function selected(r: Record<string, any>, columns: string[]): boolean {
+  for (const c of columns) if (r[c] !== undefined) return true;
+  return false;
+}
+
+function initiatorOf(r: Record<string, any>): EventRecord['initiator'] {
+  return {
+    id: r.initiator_id ?? null,
+    name: r.initiator_name ?? null,
+    authnId: r.initiator_authn_id ?? null,
+    authnName: r.initiator_authn_name ?? null,
+    typeURI: r.initiator_type_uri ?? null,
+    credential: { type: r.credential_type ?? null },
+    host: { address: r.host_address ?? null, addressType: r.address_type ?? null, agent: r.agent ?? null },
+  };
+}
+
+function targetOf(r: Record<string, any>): EventRecord['target'] {
+  return {
+    id: r.target_id ?? null,
+    name: r.target_name ?? null,
+    alias: r.target_alias ?? null,
+    typeURI: r.target_type_uri ?? null,
+    resourceGroupId: r.target_resource_group_id ?? null,
+    host: { address: r.target_host_address ?? null },
   };
 }
 

@@ -60,3 +60,13 @@ describe('canonical serialisation', () => {
     expect(contentHash({ ...e, message: `${e.message}!` })).not.toEqual(contentHash(e));
   });
 });
+
+describe('DateTime answers', () => {
+  it('are written as Date#toISOString writes them, also at the edges of the fast path', async () => {
+    const { isoString } = await import('../../src/server/scalars.js');
+    const random = prng(11);
+    const times = [0, -1, 253402300799999, 253402300800000, -30610224000001, -30610224000000, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(999, 11, 31, 23, 59, 59, 9), -62198755200000];
+    for (let i = 0; i < 2000; i++) times.push(Math.floor((random() - 0.3) * 4e13));
+    for (const t of times) expect(isoString(new Date(t))).toBe(new Date(t).toISOString());
+  });
+});
