@@ -132,8 +132,7 @@ log(`database: ${prepared.total} events; hot action ${prepared.hotAction.action}
 
 // The per-key rate limit is not what this measures (startGatewayProcess lifts it).
 // BENCH_PROFILE=<folder>: the gateway writes a CPU profile there (node --cpu-prof).
-const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-const { child: gateway, url: gql } = await startGatewayProcess({ DATABASE_URL: benchUrl.toString(), DATABASE_POOL_SIZE: '10' }, profile);
+const { child: gateway, url: gql } = await startGatewayProcess({ DATABASE_URL: benchUrl.toString(), DATABASE_POOL_SIZE: '10' }, process.env.BENCH_PROFILE);
 const rawPort = await freePort();
 const raw = start('bench/raw-server.ts', { DATABASE_URL: benchUrl.toString(), PORT: String(rawPort), BENCH_ACCOUNT: ACCOUNT });
 await waitUntilReady(`http://127.0.0.1:${rawPort}/stats`, raw);

@@ -51,8 +51,7 @@ const someIds = (await db.pool.query("SELECT id FROM events WHERE account_id = '
 // ---- the gateway ---------------------------------------------------------------------------
 
 // LOAD_PROFILE=<folder>: the gateway writes a CPU profile there (node --cpu-prof).
-const profile = process.env.LOAD_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOAD_PROFILE}`] : [];
-const { child: gateway, url } = await startGatewayProcess({ DATABASE_URL: loadUrl.toString(), DATABASE_POOL_SIZE: '20' }, profile);
+const { child: gateway, url } = await startGatewayProcess({ DATABASE_URL: loadUrl.toString(), DATABASE_POOL_SIZE: '20' }, process.env.LOAD_PROFILE);
 
 // ---- the mix -------------------------------------------------------------------------------
 

@@ -69,10 +69,14 @@ function gatewayNodeFlags(): string[] {
   return start.split(/\s+/).filter((token) => token.startsWith('--max-'));
 }
 
-/** Starts `npm start`'s entry on a free port with `env` and waits until it is ready. */
-export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * Starts `npm start`'s entry on a free port with `env` and waits until it is ready. With
+ * `profileDir`, the gateway writes a CPU profile there when it exits (node --cpu-prof).
+ */
+export async function startGatewayProcess(env: Record<string, string>, profileDir?: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...gatewayNodeFlags(), ...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...gatewayNodeFlags(), ...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '1000000', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

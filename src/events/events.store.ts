@@ -104,7 +104,6 @@ const LINK_SQL = `WITH linked AS (
     head AS (UPDATE event_chains SET seq = $5::bigint, head = $6::bytea, updated_at = now() WHERE account_id = $1::text)
   SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || $5::bigint)`;
 
-
 /**
  * Folds the writers' shards of a rollup's buckets before `$1` into shard 0, at most `$2`
  * rows per statement, so that reads sum one row per key instead of up to WRITE_SHARDS.

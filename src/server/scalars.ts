@@ -9,8 +9,9 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
 /**
- * Date#toISOString for the years 0 to 9999, in about 40% of its time (a page of 500 events
- * formats 500 of them); other years go to toISOString (they are written with a sign).
+ * Date#toISOString, in about 40% of its time for the years 1000 to 9999 (a page of 500
+ * events formats 500 of them); other years go to toISOString itself (zero-padded, or
+ * written with a sign).
  */
 export function isoString(d: Date): string {
   const year = d.getUTCFullYear();
