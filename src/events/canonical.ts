@@ -16,8 +16,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The content a client controls; what the gateway adds on receipt is left out. */
-export function eventContent(event: EventRecord): Omit<EventRecord, 'accountId' | 'receivedAt' | 'actionId'> {
-  const { accountId: _a, receivedAt: _r, actionId: _i, ...content } = event;
+export function eventContent(event: EventRecord): Omit<EventRecord, 'accountId' | 'receivedAt' | 'actionId' | 'actionName'> {
+  const { accountId: _a, receivedAt: _r, actionId: _i, actionName: _n, ...content } = event;
   return content;
 }
 

@@ -13,6 +13,12 @@ export interface EventRecord {
   actionId: number;
   /** The concrete action name, e.g. `pm-20.wml_model.list`. */
   action: string;
+  /**
+   * The same name under the one the API reads it by (Event.action is the catalog action).
+   * A property rather than a field resolver: the compiled query reads it directly, where a
+   * resolver cost about 1 µs per event of a page. Not part of the content (eventContent).
+   */
+  actionName: string;
   templateValue: string | null;
   servicePrefix: string;
   objectType: string;

@@ -105,8 +105,8 @@ export class EventType {
   @Field(() => DateTime, { description: 'When the gateway stored the event.' })
   receivedAt!: Date;
 
-  @Field(() => String, { name: 'actionName', simple: false, description: 'The action as recorded, e.g. `pm-20.wml_model.list`.' })
-  action!: string;
+  @Field(() => String, { description: 'The action as recorded, e.g. `pm-20.wml_model.list`.' })
+  actionName!: string;
 
   @Field(() => String, { nullable: true, description: 'The template variable\'s value when the action is a template.' })
   templateValue!: string | null;

@@ -195,6 +195,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       receivedAt: now,
       actionId: action.id,
       action: input.action,
+      actionName: input.action,
       templateValue: resolved.templateValue,
       servicePrefix: action.service.prefix,
       objectType: resolved.objectType,

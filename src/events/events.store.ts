@@ -192,6 +192,7 @@ export function rowToRecord(r: Record<string, any>): EventRecord {
     receivedAt: r.received_at_ms !== undefined ? new Date(r.received_at_ms) : r.received_at,
     actionId: r.action_id,
     action: r.action,
+    actionName: r.action,
     templateValue: r.template_value ?? null,
     servicePrefix: r.service_prefix,
     objectType: r.object_type,

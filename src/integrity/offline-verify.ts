@@ -57,8 +57,8 @@ export async function verifyExport(file: string): Promise<OfflineVerification> {
   let broken: ChainBreak | null = null;
   for await (const line of lines(file)) {
     if (line.type !== 'event') continue;
-    const content = line.content as Omit<EventRecord, 'accountId' | 'receivedAt' | 'actionId' | 'eventTime'> & { eventTime: string };
-    const event: EventRecord = { ...content, eventTime: new Date(content.eventTime), receivedAt: new Date(line.receivedAt), accountId: header.account, actionId: 0 };
+    const content = line.content as Omit<EventRecord, 'accountId' | 'receivedAt' | 'actionId' | 'actionName' | 'eventTime'> & { eventTime: string };
+    const event: EventRecord = { ...content, actionName: content.action, eventTime: new Date(content.eventTime), receivedAt: new Date(line.receivedAt), accountId: header.account, actionId: 0 };
     broken = walker.step({ seq: line.sequence, hash: Buffer.from(line.hash, 'hex'), event });
     if (broken) break;
   }

@@ -15,6 +15,7 @@ function randomEvent(random: () => number, n: number): EventRecord {
     receivedAt: new Date(),
     actionId: 7,
     action: 'svc.thing.create',
+    actionName: 'svc.thing.create',
     templateValue: maybe('wml_model'),
     servicePrefix: 'svc',
     objectType: 'thing',
