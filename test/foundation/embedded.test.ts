@@ -144,7 +144,7 @@ describe.runIf(serverUrl)('server mode', () => {
     const db = await createTestDatabase('child_workers');
     try {
       const key = await createKeyWithCli({ DATABASE_URL: db.url! }, 'reader');
-      const gateway = spawnGateway({ DATABASE_URL: db.url!, WORKERS: '2', PORT: String(40000 + Math.floor(Math.random() * 20000)) });
+      const gateway = spawnGateway({ DATABASE_URL: db.url!, WORKERS: '2' });
       await gateway.waitForLog(/^starting 2 gateway processes$/);
       const url = await gateway.url();
       // Both processes announce themselves; either may answer.
@@ -153,6 +153,10 @@ describe.runIf(serverUrl)('server mode', () => {
       expect(answers.every((a) => a.body.data?.locations.length === 12)).toBe(true);
       // The second process may still be starting on a busy machine.
       await eventually(async () => gateway.stdout.filter((l) => l.includes('GraphQL endpoint:')).length === 2, 30_000);
+      // PORT=0: the cluster hands both processes the one port the first was given (a port
+      // picked by the test could be taken by then by any other test's connection).
+      const endpoints = gateway.stdout.filter((l) => l.includes('GraphQL endpoint:')).map((l) => /http:\/\/[^\s"]+/.exec(l)?.[0]);
+      expect(new Set(endpoints)).toEqual(new Set([url]));
       const { code, ms } = await terminate(gateway);
       expect(code).toBe(0);
       expect(ms).toBeLessThan(10_000);
