@@ -18,20 +18,26 @@ export interface NewEventLink {
 /** The channel a committed batch is announced on (live tail in every gateway process). */
 export const EVENTS_CHANNEL = 'audit_events_recorded';
 
-/** The columns of `events`, in insert order, with their array cast for unnest(). */
-const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecord, contentHash: Buffer) => unknown]> = [
+/**
+ * The columns of `events`, in insert order, with their array cast for unnest() and each
+ * value's text form (null: SQL NULL). Ingest sends every column as one array literal built
+ * here: `pg` would build the same literal from JavaScript values, but generically (two
+ * regular-expression replacements per element, dates in local time), which took about 7 µs
+ * of CPU per event.
+ */
+const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord, contentHash: Buffer) => string | null]> = [
   ['account_id', 'text[]', (e) => e.accountId],
   ['id', 'text[]', (e) => e.id],
-  ['event_time', 'timestamptz[]', (e) => e.eventTime],
-  ['received_at', 'timestamptz[]', (e) => e.receivedAt],
-  ['action_id', 'int[]', (e) => e.actionId],
+  ['event_time', 'timestamptz[]', (e) => e.eventTime.toISOString()],
+  ['received_at', 'timestamptz[]', (e) => e.receivedAt.toISOString()],
+  ['action_id', 'int[]', (e) => String(e.actionId)],
   ['action', 'text[]', (e) => e.action],
   ['template_value', 'text[]', (e) => e.templateValue],
   ['service_prefix', 'text[]', (e) => e.servicePrefix],
   ['object_type', 'text[]', (e) => e.objectType],
   ['verb', 'text[]', (e) => e.verb],
   ['correlation_id', 'text[]', (e) => e.correlationId],
-  ['data_event', 'bool[]', (e) => e.dataEvent],
+  ['data_event', 'bool[]', (e) => (e.dataEvent ? 't' : 'f')],
   ['initiator_id', 'text[]', (e) => e.initiator.id],
   ['initiator_name', 'text[]', (e) => e.initiator.name],
   ['initiator_authn_id', 'text[]', (e) => e.initiator.authnId],
@@ -49,7 +55,7 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['target_host_address', 'text[]', (e) => e.target.host.address],
   ['observer_name', 'text[]', (e) => e.observer.name],
   ['outcome', '"Outcome"[]', (e) => e.outcome],
-  ['reason_code', 'int[]', (e) => e.reason.reasonCode],
+  ['reason_code', 'int[]', (e) => (e.reason.reasonCode === null ? null : String(e.reason.reasonCode))],
   ['reason_type', 'text[]', (e) => e.reason.reasonType],
   ['reason_for_failure', 'text[]', (e) => e.reason.reasonForFailure],
   ['severity', '"Severity"[]', (e) => e.severity],
@@ -58,9 +64,27 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, value: (e: EventRecor
   ['request_data', 'jsonb[]', (e) => (e.requestData === null ? null : JSON.stringify(e.requestData))],
   ['response_data', 'jsonb[]', (e) => (e.responseData === null ? null : JSON.stringify(e.responseData))],
   ['log_source_crn', 'text[]', (e) => e.logSourceCRN],
-  ['save_service_copy', 'bool[]', (e) => e.saveServiceCopy],
-  ['content_hash', 'bytea[]', (_e, contentHash) => contentHash],
+  ['save_service_copy', 'bool[]', (e) => (e.saveServiceCopy ? 't' : 'f')],
+  // bytea's hex input form.
+  ['content_hash', 'bytea[]', (_e, contentHash) => `\\x${contentHash.toString('hex')}`],
 ];
+
+const ARRAY_SPECIALS = /["\\]/;
+const ARRAY_SPECIALS_ALL = /["\\]/g;
+
+/**
+ * PostgreSQL's text form of a one-dimensional array: every element quoted (so that commas,
+ * braces, spaces and the word NULL stay text), with `"` and `\` escaped; null is NULL.
+ */
+export function arrayLiteral(values: Array<string | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) out += ',';
+    out += v === null ? 'NULL' : `"${ARRAY_SPECIALS.test(v) ? v.replace(ARRAY_SPECIALS_ALL, '\\$&') : v}"`;
+  }
+  return `${out}}`;
+}
 
 /** The columns the rollups count by. */
 const COUNTED_COLUMNS = ['account_id', 'event_time', 'service_prefix', 'outcome', 'severity', 'location', 'data_event'];
@@ -324,7 +348,7 @@ export function createEventsStore(pool: pg.Pool) {
      */
     async insertAndCount(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[]): Promise<Set<string>> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
-      const params = INSERT_COLUMNS.map(([, , value]) => order.map((i) => value(events[i]!, contentHashes[i]!)));
+      const params = INSERT_COLUMNS.map(([, , text]) => arrayLiteral(order.map((i) => text(events[i]!, contentHashes[i]!))));
       const { rows } = await client.query<{ id: string }>({ text: STORE_SQL, values: params });
       return new Set(rows.map((r) => r.id));
     },

@@ -66,6 +66,34 @@ describe('recordEvent', () => {
     expect(await stored()).toEqual({ events: before.events + 1, minute: before.minute + 1, hour: before.hour + 1 });
   });
 
+  it('stores text and JSON with quotes, backslashes, commas, braces, the word NULL and line breaks exactly as sent', async () => {
+    const awkward = ['say "hi", \\o/ {x}', 'NULL', 'C:\\path\\"q"', 'ünïcødé ✓,\nline\ttab', '{}', '"', '\\'];
+    const inputs = awkward.map((text, i) =>
+      event({
+        id: `awkward-${i}`,
+        message: text,
+        correlationId: text,
+        initiator: { id: 'IBMid-100', name: text, host: { agent: text } },
+        target: { name: text, alias: text },
+        reason: { reasonCode: 200, reasonType: text },
+        requestData: { text, list: [text, null, 1.5, true], nested: { [text]: text } },
+      }),
+    );
+    const res = await gw.gql(RECORD_MANY, { inputs });
+    expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+    for (const [i, text] of awkward.entries()) {
+      const { body } = await gw.gql<{ event: Record<string, any> }>('query($id: String!) { event(id: $id) { message correlationId initiator { name host { agent } } target { name alias } reason { reasonType } requestData } }', { id: `awkward-${i}` });
+      expect(body.data!.event, text).toEqual({
+        message: text,
+        correlationId: text,
+        initiator: { name: text, host: { agent: text } },
+        target: { name: text, alias: text },
+        reason: { reasonType: text },
+        requestData: { text, list: [text, null, 1.5, true], nested: { [text]: text } },
+      });
+    }
+  });
+
   it('stores a concrete name of a template action with the template and the value', async () => {
     const res = await gw.gql(RECORD, { input: event({ action: 'pm-20.wml_pipeline.delete', target: { typeURI: 'pm-20/wml_pipeline' } }) });
     expect(res.body.data!.recordEvent.event).toMatchObject({
