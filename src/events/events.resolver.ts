@@ -39,6 +39,18 @@ function columnsFor(info: GraphQLResolveInfo, ...paths: string[][]): string[] {
   return list;
 }
 
+/** Per selection: whether it asks for edges (cursors per event) or only for nodes. */
+const edgesCache = new WeakMap<object, boolean>();
+
+function edgesSelected(info: GraphQLResolveInfo): boolean {
+  let wanted = edgesCache.get(info.fieldNodes);
+  if (wanted === undefined) {
+    wanted = selectedFields(info, []).has('edges');
+    edgesCache.set(info.fieldNodes, wanted);
+  }
+  return wanted;
+}
+
 const cursorOf = (e: { eventTime: Date; id: string }) => encodeCursor('event', `${e.eventTime.getTime()}:${e.id}`);
 
 function parseCursor(cursor: string | null, field: string): KeysetCursor | null {
@@ -77,8 +89,10 @@ export class EventsResolver {
     const count = () => (counted ??= ctx.events.countEvents(accountId, page.filter));
     const lastEvent = page.events.at(-1);
     const firstEvent = page.events[0];
-    const connection = Object.assign(new EventConnection(), {
+    return Object.assign(new EventConnection(), {
       nodes: page.events,
+      // A cursor per event only when the client asks for edges (most ask for nodes).
+      edges: edgesSelected(info) ? page.events.map((node) => ({ cursor: cursorOf(node), node })) : [],
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
@@ -88,10 +102,6 @@ export class EventsResolver {
       count: async () => (await count()).count,
       countIsExact: async () => (await count()).exact,
     });
-    // A cursor per event only when the client asks for edges (most ask for nodes).
-    let edges: EventConnection['edges'] | undefined;
-    Object.defineProperty(connection, 'edges', { enumerable: true, get: () => (edges ??= page.events.map((node) => ({ cursor: cursorOf(node), node }))) });
-    return connection as EventConnection;
   }
 
   @Query(() => EventType, { nullable: true })

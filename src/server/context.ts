@@ -42,25 +42,56 @@ export interface RequestContext extends Managers {
   connection?: { slowConsumer(notice: string): void };
 }
 
-/** A request's context; its DataLoaders are made on first use (most requests need none). */
+/**
+ * A request's context; its DataLoaders are made on first use (most requests need none). A
+ * class, so that every context shares one shape: an object literal with its own getter got a
+ * hidden class of its own per request (the getter is a new closure each time), which V8
+ * allocates in old space and which made every property read of a context megamorphic.
+ */
+class Context {
+  readonly catalog: CatalogManager;
+  readonly events: EventsManager;
+  readonly routing: RoutingManager;
+  readonly keys: KeysManager;
+  readonly integrity: IntegrityManager;
+  readonly tail: TailManager;
+  readonly requestId: string;
+  readonly log: Logger;
+  readonly principal: Principal;
+  readonly connection: RequestContext['connection'];
+  /** A plain property, not #private: Apollo runs each operation on a copy of the context (same prototype, own properties copied), which has no private fields. */
+  private cachedLoaders: Loaders | undefined = undefined;
+
+  constructor(managers: Managers, request: { requestId: string; log: Logger; principal: Principal; connection?: RequestContext['connection'] }) {
+    this.catalog = managers.catalog;
+    this.events = managers.events;
+    this.routing = managers.routing;
+    this.keys = managers.keys;
+    this.integrity = managers.integrity;
+    this.tail = managers.tail;
+    this.requestId = request.requestId;
+    this.log = request.log;
+    this.principal = request.principal;
+    this.connection = request.connection;
+  }
+
+  get loaders(): Loaders {
+    return (this.cachedLoaders ??= {
+      catalog: createCatalogLoaders(this.catalog),
+      events: createEventsLoaders(this.catalog),
+      routing: createRoutingLoaders(this.routing, this.events, this.principal.accountId),
+      integrity: createIntegrityLoaders(this.integrity, this.principal.accountId),
+    });
+  }
+
+  resetLoaders(): void {
+    this.cachedLoaders = undefined;
+  }
+}
+
 export function createRequestContext(
   managers: Managers,
   request: { requestId: string; log: Logger; principal: Principal; connection?: RequestContext['connection'] },
 ): RequestContext {
-  let loaders: Loaders | undefined;
-  return {
-    ...managers,
-    ...request,
-    get loaders(): Loaders {
-      return (loaders ??= {
-        catalog: createCatalogLoaders(managers.catalog),
-        events: createEventsLoaders(managers.catalog),
-        routing: createRoutingLoaders(managers.routing, managers.events, request.principal.accountId),
-        integrity: createIntegrityLoaders(managers.integrity, request.principal.accountId),
-      });
-    },
-    resetLoaders() {
-      loaders = undefined;
-    },
-  };
+  return new Context(managers, request);
 }

@@ -138,7 +138,9 @@ async function handleGraphQL(
     return sendErrors(res, identity.status, identity.code, identity.message, identity.extensions);
   }
   const principal = identity;
-  const requestLog = principal.keyId ? log.child({ keyId: principal.keyId, account: principal.accountId }) : log;
+  // A child of the root logger, not of the request's: a logger made from a logger made for
+  // one request becomes a prototype of its own, which V8 sets up anew for every request.
+  const requestLog = principal.keyId ? options.log.child({ reqId: requestId, keyId: principal.keyId, account: principal.accountId }) : log;
   let context: RequestContext | undefined;
 
   const prepared = options.preparedPath?.match(req, body);
