@@ -159,7 +159,9 @@ function resolveActionSpec(spec: string, catalog: CatalogSnapshot, issues: Issue
 export class SqlParams {
   readonly values: unknown[] = [];
   add(value: unknown, cast = ''): string {
-    this.values.push(value);
+    // Dates as ISO strings: the same text parameter pg would send, without its local-time
+    // formatting (about 3 µs per date, on every page request).
+    this.values.push(value instanceof Date ? value.toISOString() : value);
     return `$${this.values.length}${cast}`;
   }
 }
