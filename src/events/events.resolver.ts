@@ -1,5 +1,5 @@
 // Events: record, find, count, aggregate. Thin: arguments in, one manager call, result out.
-import type { GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
+import type { GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { Arg, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ActionType } from '../catalog/action.type.js';
 import { ServiceType } from '../catalog/service.type.js';
@@ -158,19 +158,26 @@ export class EventFieldsResolver {
   }
 }
 
+type Args = Record<string, any>;
+
 /**
- * The ingest mutations read their arguments as GraphQL coerced them. type-graphql would copy
- * each of up to 1000 nested inputs into instances of the input classes first, which only
+ * The events API's busiest fields read their arguments as GraphQL coerced them. type-graphql
+ * would first copy every input object into an instance of its input class, which only
  * class-validator needs (the gateway does not use it: the events manager checks every
- * field): about 7 µs of CPU per event and as much garbage as the inputs themselves. The
- * schema is unchanged; only the two fields' resolve functions are swapped after it is built.
+ * field): for a batch of events about 7 µs of CPU per event and as much garbage as the
+ * inputs themselves, for an event filter about 10 µs per request. The schema is unchanged;
+ * only these fields' resolve functions are swapped after it is built.
  */
-export function withPlainIngestArguments(schema: GraphQLSchema): GraphQLSchema {
+export function withPlainArguments(schema: GraphQLSchema): GraphQLSchema {
   const resolver = new EventsResolver();
-  const fields = schema.getMutationType()!.getFields();
-  const recordEvent: GraphQLFieldResolver<unknown, RequestContext, { input: EventInputType }> = (_root, args, ctx) => resolver.recordEvent(ctx, args.input);
-  const recordEvents: GraphQLFieldResolver<unknown, RequestContext, { inputs: EventInputType[] }> = (_root, args, ctx) => resolver.recordEvents(ctx, args.inputs);
-  fields.recordEvent!.resolve = recordEvent as GraphQLFieldResolver<unknown, unknown>;
-  fields.recordEvents!.resolve = recordEvents as GraphQLFieldResolver<unknown, unknown>;
+  const plain = (type: GraphQLObjectType | null | undefined, name: string, resolve: (args: Args, ctx: RequestContext, info: GraphQLResolveInfo) => unknown) => {
+    type!.getFields()[name]!.resolve = (_root, args, ctx, info) => resolve(args, ctx as RequestContext, info);
+  };
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  plain(query, 'events', (a, ctx, info) => resolver.events(ctx, info, a.filter, a.orderBy, a.first, a.after, a.last, a.before));
+  plain(query, 'eventStats', (a, ctx) => resolver.eventStats(ctx, a.filter, a.groupBy, a.interval, a.top));
+  plain(mutation, 'recordEvent', (a, ctx) => resolver.recordEvent(ctx, a.input));
+  plain(mutation, 'recordEvents', (a, ctx) => resolver.recordEvents(ctx, a.inputs));
   return schema;
 }

@@ -6,7 +6,7 @@ import { buildSchema } from 'type-graphql';
 import { ActionResolver } from '../catalog/action.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { ServiceResolver } from '../catalog/service.resolver.js';
-import { EventFieldsResolver, EventsResolver, withPlainIngestArguments } from '../events/events.resolver.js';
+import { EventFieldsResolver, EventsResolver, withPlainArguments } from '../events/events.resolver.js';
 import { KeysResolver } from '../auth/keys.resolver.js';
 import { EventProofResolver, IntegrityResolver } from '../integrity/integrity.resolver.js';
 import {
@@ -55,7 +55,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
       },
     },
     scalarsMap: [{ type: Date, scalar: DateTime }],
-  }).then(withPlainIngestArguments);
+  }).then(withPlainArguments);
   return built;
 }
 
