@@ -170,14 +170,18 @@ type Args = Record<string, any>;
  */
 export function withPlainArguments(schema: GraphQLSchema): GraphQLSchema {
   const resolver = new EventsResolver();
-  const plain = (type: GraphQLObjectType | null | undefined, name: string, resolve: (args: Args, ctx: RequestContext, info: GraphQLResolveInfo) => unknown) => {
-    type!.getFields()[name]!.resolve = (_root, args, ctx, info) => resolve(args, ctx as RequestContext, info);
+  const plain = (type: GraphQLObjectType | null | undefined, name: string, argNames: string[], resolve: (args: Args, ctx: RequestContext, info: GraphQLResolveInfo) => unknown) => {
+    const field = type!.getFields()[name]!;
+    // The decorated method declares the arguments; a change there must be made here too.
+    const declared = field.args.map((a) => a.name).sort().join(', ');
+    if (declared !== [...argNames].sort().join(', ')) throw new Error(`${name} takes (${declared}) but withPlainArguments passes (${argNames.join(', ')})`);
+    field.resolve = (_root, args, ctx, info) => resolve(args, ctx as RequestContext, info);
   };
   const query = schema.getQueryType();
   const mutation = schema.getMutationType();
-  plain(query, 'events', (a, ctx, info) => resolver.events(ctx, info, a.filter, a.orderBy, a.first, a.after, a.last, a.before));
-  plain(query, 'eventStats', (a, ctx) => resolver.eventStats(ctx, a.filter, a.groupBy, a.interval, a.top));
-  plain(mutation, 'recordEvent', (a, ctx) => resolver.recordEvent(ctx, a.input));
-  plain(mutation, 'recordEvents', (a, ctx) => resolver.recordEvents(ctx, a.inputs));
+  plain(query, 'events', ['filter', 'orderBy', 'first', 'after', 'last', 'before'], (a, ctx, info) => resolver.events(ctx, info, a.filter, a.orderBy, a.first, a.after, a.last, a.before));
+  plain(query, 'eventStats', ['filter', 'groupBy', 'interval', 'top'], (a, ctx) => resolver.eventStats(ctx, a.filter, a.groupBy, a.interval, a.top));
+  plain(mutation, 'recordEvent', ['input'], (a, ctx) => resolver.recordEvent(ctx, a.input));
+  plain(mutation, 'recordEvents', ['inputs'], (a, ctx) => resolver.recordEvents(ctx, a.inputs));
   return schema;
 }
