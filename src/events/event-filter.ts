@@ -36,8 +36,9 @@ export interface EventFilter extends EventCondition {
 /** One action spec, resolved: the action ids it can match and, when needed, a name test. */
 interface ActionMatch {
   ids: number[];
-  /** A LIKE pattern on the concrete name, when the ids alone would match too much. */
-  like: string | null;
+  /** When the ids alone would match too much: a LIKE pattern (globs, prefixes) or the one
+   * concrete name of a template action to compare with. */
+  narrow: { like: string } | { name: string } | null;
   test: (name: string) => boolean;
 }
 
@@ -123,7 +124,7 @@ export function checkFilter(filter: EventFilter | null | undefined, catalog: Cat
 }
 
 function resolveActionSpec(spec: string, catalog: CatalogSnapshot, issues: IssueList, field: string): ActionMatch {
-  const empty: ActionMatch = { ids: [], like: null, test: () => false };
+  const empty: ActionMatch = { ids: [], narrow: null, test: () => false };
   if (spec.includes('*')) {
     const problem = globProblem(spec);
     if (problem) {
@@ -133,14 +134,14 @@ function resolveActionSpec(spec: string, catalog: CatalogSnapshot, issues: Issue
     const regex = globToRegExp(spec);
     const ids = catalog.actionIdsMatching((n) => regex.test(n));
     if (!ids.length) issues.add(field, `"${spec}" matches no catalog action`);
-    return { ids, like: globToLike(spec), test: (n) => regex.test(n) };
+    return { ids, narrow: { like: globToLike(spec) }, test: (n) => regex.test(n) };
   }
   const resolved = catalog.resolve(spec);
   if (resolved) {
-    if (resolved.templateValue !== null) return { ids: [resolved.action.id], like: globToLike(spec), test: (n) => n === spec };
+    if (resolved.templateValue !== null) return { ids: [resolved.action.id], narrow: { name: spec }, test: (n) => n === spec };
     // An exact name; for a template name, every concrete name of it.
     const template = resolved.action.templateVariable;
-    return { ids: [resolved.action.id], like: null, test: template ? (n) => catalog.resolve(n)?.action.id === resolved.action.id : (n) => n === spec };
+    return { ids: [resolved.action.id], narrow: null, test: template ? (n) => catalog.resolve(n)?.action.id === resolved.action.id : (n) => n === spec };
   }
   // A prefix: `iam-am` or `iam-am.policy` means every action under it.
   const glob = `${spec}.*`;
@@ -150,7 +151,7 @@ function resolveActionSpec(spec: string, catalog: CatalogSnapshot, issues: Issue
     issues.add(field, `"${spec}" is no catalog action, and no action name starts with "${spec}."`, undefined, catalog.closestNames(spec));
     return empty;
   }
-  return { ids, like: globToLike(glob), test: (n) => regex.test(n) };
+  return { ids, narrow: { like: globToLike(glob) }, test: (n) => regex.test(n) };
 }
 
 // ---- SQL -------------------------------------------------------------------------------
@@ -175,9 +176,11 @@ export function conditionSql(c: CheckedCondition, p: SqlParams): string {
   if (c.serviceActionIds) parts.push(`e.action_id = ANY(${p.add(c.serviceActionIds, '::int[]')})`);
   if (c.actionMatches) {
     const alternatives = c.actionMatches.map((m) =>
-      m.like === null
+      m.narrow === null
         ? `e.action_id = ANY(${p.add(m.ids, '::int[]')})`
-        : `(e.action_id = ANY(${p.add(m.ids, '::int[]')}) AND e.action LIKE ${p.add(m.like)} ESCAPE '\\')`,
+        : 'name' in m.narrow
+          ? `(e.action_id = ANY(${p.add(m.ids, '::int[]')}) AND e.action = ${p.add(m.narrow.name)})`
+          : `(e.action_id = ANY(${p.add(m.ids, '::int[]')}) AND e.action LIKE ${p.add(m.narrow.like)} ESCAPE '\\')`,
     );
     parts.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`);
   }
@@ -222,7 +225,7 @@ export function filterSql(accountId: string, f: CheckedFilter, p: SqlParams): st
 export function matchesCondition(e: EventRecord, c: CheckedCondition): boolean {
   const s = c.source;
   if (c.serviceActionIds && !c.serviceActionIds.includes(e.actionId)) return false;
-  if (c.actionMatches && !c.actionMatches.some((m) => m.ids.includes(e.actionId) && (m.like === null || m.test(e.action)))) return false;
+  if (c.actionMatches && !c.actionMatches.some((m) => m.ids.includes(e.actionId) && (m.narrow === null || m.test(e.action)))) return false;
   if (s.objectType && e.objectType !== s.objectType) return false;
   if (s.verb && e.verb !== s.verb) return false;
   if (s.outcomes?.length && !s.outcomes.includes(e.outcome)) return false;
