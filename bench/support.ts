@@ -1,7 +1,7 @@
 // What the benchmarks that run real gateway processes share: a database of their own next
 // to the one DATABASE_URL names (migrated, seeded), and gateway processes on free ports.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
@@ -88,4 +88,56 @@ export async function startGatewayProcess(env: Record<string, string>, profileDi
 /** The value below which `p` percent of the sorted samples lie. */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+let ticksPerSecond: number | undefined;
+
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux). */
+export function processCpuMicros(pid: number): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+}
+
+/** CPU time used so far by every PostgreSQL process of the machine (backends and background workers alike). */
+export function postgresCpuMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMicros(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * CPU time spent while `work` runs, in µs: by each process of `pids`, by PostgreSQL, and by
+ * this process (the load generator or raw client). Where a measure says how fast, this says
+ * what it cost: on a machine whose cores are all busy, the two are the same question.
+ */
+export async function cpuDuring<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; micros: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMicros(pid)]));
+  const postgres = postgresCpuMicros();
+  const client = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(client);
+  const micros: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMicros(pid) - before[name]!]));
+  micros.postgres = postgresCpuMicros() - postgres;
+  micros.client = used.user + used.system;
+  return { result, micros };
+}
+
+/** Adds `micros` into `total`, name by name. */
+export function addMicros(total: Record<string, number>, micros: Record<string, number>): void {
+  for (const [name, value] of Object.entries(micros)) total[name] = (total[name] ?? 0) + value;
+}
+
+/** µs per unit (request, row), rounded to 0.1. */
+export function perUnit(total: Record<string, number>, units: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(total).map(([name, value]) => [name, Math.round((value / units) * 10) / 10]));
 }
