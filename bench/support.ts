@@ -101,17 +101,27 @@ export function processCpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
 }
 
-/** CPU time used so far by every PostgreSQL process of the machine (backends and background workers alike). */
-export function postgresCpuMicros(): number {
-  let total = 0;
+/** CPU time used so far by each PostgreSQL process of the machine (backends and background workers alike), by pid. */
+export function postgresCpuMicros(): Map<number, number> {
+  const used = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMicros(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') used.set(Number(entry), processCpuMicros(Number(entry)));
     } catch {
       // the process ended meanwhile
     }
   }
+  return used;
+}
+
+/**
+ * What PostgreSQL's processes used between two readings: processes that started meanwhile
+ * count whole; a process that ended meanwhile is missed for its last part.
+ */
+function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, micros] of after) total += micros - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -127,7 +137,7 @@ export async function cpuDuring<T>(pids: Record<string, number>, work: () => Pro
   const result = await work();
   const used = process.cpuUsage(client);
   const micros: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMicros(pid) - before[name]!]));
-  micros.postgres = postgresCpuMicros() - postgres;
+  micros.postgres = postgresCpuBetween(postgres, postgresCpuMicros());
   micros.client = used.user + used.system;
   return { result, micros };
 }
