@@ -102,7 +102,7 @@ export function processCpuMicros(pid: number): number {
 }
 
 /** CPU time used so far by each PostgreSQL process of the machine (backends and background workers alike), by pid. */
-export function postgresCpuMicros(): Map<number, number> {
+function postgresCpuMicros(): Map<number, number> {
   const used = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -76,7 +76,7 @@ const ARRAY_SPECIALS_ALL = /["\\]/g;
  * PostgreSQL's text form of a one-dimensional array: every element quoted (so that commas,
  * braces, spaces and the word NULL stay text), with `"` and `\` escaped; null is NULL.
  */
-export function arrayLiteral(values: Array<string | null>): string {
+function arrayLiteral(values: Array<string | null>): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
