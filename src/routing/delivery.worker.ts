@@ -37,16 +37,17 @@ export function startDeliveryWorker(deps: { store: RoutingStore; events: EventsM
     const items = rows.filter((r) => found.has(r.eventId)).map((r) => ({ deliveryId: r.id, event: found.get(r.eventId)! }));
     try {
       if (items.length) await send(target, items, options);
-      await store.markDelivered(rows.map((r) => r.id));
+      // The target's status first: whoever sees a delivery done sees the success it made.
       await store.recordTargetOutcome(store.pool, target.id, null);
+      await store.markDelivered(rows.map((r) => r.id));
     } catch (error) {
       const reason = (error as Error).message;
       const now = Date.now();
+      await store.recordTargetOutcome(store.pool, target.id, reason);
       await store.markFailed(
         rows.map((r) => ({ id: r.id, nextAttemptAt: r.attempts >= options.maxAttempts ? null : new Date(now + nextAttemptDelay(r.attempts, options)) })),
         reason,
       );
-      await store.recordTargetOutcome(store.pool, target.id, reason);
       log.warn({ targetId: target.id, deliveries: rows.length, reason }, 'delivery failed');
     }
   }
