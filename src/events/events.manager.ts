@@ -7,7 +7,7 @@ import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
 import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { chainLink } from '../integrity/chain.js';
 import { canonicalEvent } from './canonical.js';
 import { Outcome } from './event.enums.js';
@@ -248,9 +248,10 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const events = inputs.map((input, i) => normalise(input, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings));
     issues.throwIfAny();
     const records = events as EventRecord[];
-    // Serialised once: the content hash (idempotent retries) and the chain link both use it.
-    const canonical = records.map(canonicalEvent);
-    const hashes = canonical.map((c) => createHash('sha256').update(c).digest());
+    // Serialised once, to UTF-8: the content hash (idempotent retries) and the chain link
+    // both hash it, and bytes wait for the chain lock outside the JavaScript heap.
+    const canonical = records.map((e) => Buffer.from(canonicalEvent(e)));
+    const hashes = canonical.map((c) => hash('sha256', c, 'buffer'));
 
     // The same id twice in one batch: one event if the content is the same, else refused.
     const firstIndex = new Map<string, number>();
@@ -266,11 +267,23 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     });
     issues.throwIfAny();
 
-    try {
+    const checked = { accountId, inputs, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot };
+    const attempt = async (skipStored: boolean) => {
       const afterCommit: Array<() => void> = [];
-      const result = await store.transaction((client) => storeBatch(client, { accountId, inputs, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot }, afterCommit));
+      const result = await store.transaction((client) => storeBatch(client, checked, skipStored, afterCommit));
       for (const then of afterCommit) then();
       return result;
+    };
+    try {
+      // Most batches hold new events only: a plain insert costs PostgreSQL less than one that
+      // skips stored ids. A batch that holds a stored id fails on it and is done again so.
+      try {
+        return await attempt(false);
+      } catch (error) {
+        const fault = classifyDatabaseError(error);
+        if (fault?.kind === 'unique' && fault.constraint === 'events_pkey') return await attempt(true);
+        throw error;
+      }
     } catch (error) {
       if (classifyDatabaseError(error)?.kind === 'foreign_key') {
         throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
@@ -280,18 +293,19 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
   }
 
   /**
-   * The transaction of a checked batch. The events are stored and counted (one statement)
-   * and routed before the account's chain lock is taken, so concurrent batches of one
-   * account do all that at the same time; under the lock only positions are handed out and
-   * the links written.
+   * The transaction of a checked batch. The events are stored and routed before the
+   * account's chain lock is taken, so concurrent batches of one account do that at the same
+   * time; under the lock positions are handed out, the links written and the events counted
+   * in the rollups (one statement).
    */
   async function storeBatch(
     client: pg.PoolClient,
-    b: { accountId: string; inputs: EventInput[]; records: EventRecord[]; canonical: string[]; hashes: Buffer[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
+    b: { accountId: string; inputs: EventInput[]; records: EventRecord[]; canonical: Buffer[]; hashes: Buffer[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
+    skipStored: boolean,
     afterCommit: Array<() => void>,
   ): Promise<RecordResult> {
     const { accountId, records, hashes, firstIndex, unique, batch } = b;
-    const inserted = await store.insertAndCount(client, unique.map((i) => records[i]!), unique.map((i) => hashes[i]!));
+    const inserted = await store.insert(client, unique.map((i) => records[i]!), unique.map((i) => hashes[i]!), skipStored);
     // The ids skipped were stored before (or just now by a concurrent batch, which has
     // committed): a retry if the content is the same, else a conflict.
     const skipped = unique.filter((i) => !inserted.has(records[i]!.id)).map((i) => records[i]!.id);
@@ -328,7 +342,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
         link = chainLink(link, seq, records[i]!, b.canonical[i]);
         return { seq, eventId: records[i]!.id, hash: link };
       });
-      await store.link(client, accountId, links);
+      await store.linkAndCount(client, accountId, links, created);
       afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
     }
     return {

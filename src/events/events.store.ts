@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
-import { DIMENSION_COLUMN, ROLLUPS, WRITE_SHARDS, type Rollup } from './rollups.js';
+import { DIMENSION_COLUMN, ROLLUPS, rollupAdditions, type Rollup, type RollupDimension } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
 /** A new event's place in its account's chain (see the event_links table). */
@@ -86,47 +86,56 @@ function arrayLiteral(values: Array<string | null>): string {
   return `${out}}`;
 }
 
-/** The columns the rollups count by. */
-const COUNTED_COLUMNS = ['account_id', 'event_time', 'service_prefix', 'outcome', 'severity', 'location', 'data_event'];
+/** Stores new events; fails on an id stored already (or by a concurrent batch that commits). */
+const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
+    SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})`;
 
-/**
- * One statement stores new events and adds the rows it inserted to every rollup, in the
- * writer's own shard (an id stored already, or just now by a concurrent batch, is skipped
- * and not counted). Rows are inserted in id order, and rollup rows grouped and sorted the
- * same way by every writer (and by compaction), so concurrent batches take locks in one
- * order.
- */
-function storeSql(): string {
-  const rollups = ROLLUPS.map((rollup, i) => {
-    const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
-    const key = ['account_id', 'bucket', ...dims].join(', ');
-    const positions = dims.map((_, j) => String(j + 3)).join(', ');
-    return `r${i} AS (
-      INSERT INTO ${rollup.table} AS c (${key}, shard, count)
-      SELECT account_id, date_trunc('${rollup.grain}', event_time, 'UTC'), ${dims.join(', ')}, pg_backend_pid() % ${WRITE_SHARDS}, count(*)
-        FROM stored GROUP BY 1, 2, ${positions} ORDER BY 1, 2, ${positions}
-      ON CONFLICT (${key}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)`;
-  });
-  return `WITH stored AS (
-      INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
-      SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
-      ON CONFLICT (account_id, id) DO NOTHING
-      RETURNING id, ${COUNTED_COLUMNS.join(', ')}),
-    ${rollups.join(',\n    ')}
-    SELECT id FROM stored`;
-}
+/** Stores new events and returns their ids; an id stored already is skipped. */
+const INSERT_SKIPPING_SQL = `${INSERT_SQL}
+    ON CONFLICT (account_id, id) DO NOTHING
+    RETURNING id`;
 
-const STORE_SQL = storeSql();
+/** The array cast of each rollup dimension's column. */
+const DIMENSION_CAST: Record<RollupDimension, string> = {
+  service: 'text[]',
+  outcome: '"Outcome"[]',
+  severity: '"Severity"[]',
+  location: 'text[]',
+  dataEvent: 'bool[]',
+};
+
+/** Parameters of LINK_SQL before the rollups' columns. */
+const LINK_PARAMS = 6;
 
 /**
  * One statement puts a batch in its account's chain, under the chain lock: the links, the
- * head, and the announcement to the live tails (delivered at commit).
+ * head, the batch's counts added to every rollup, and the announcement to the live tails
+ * (delivered at commit). The rollups are written here because the chain lock orders the
+ * account's batches: a key's row takes no lock wait and needs no writer shards (every key
+ * includes the account). Rows are added in key order, the order compaction takes them in.
  */
-const LINK_SQL = `WITH linked AS (
+function linkSql(): string {
+  let n = LINK_PARAMS;
+  const rollups = ROLLUPS.map((rollup, i) => {
+    const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
+    const key = ['account_id', 'bucket', ...dims].join(', ');
+    const arrays = [`$${++n}::timestamptz[]`, ...rollup.dims.map((d) => `$${++n}::${DIMENSION_CAST[d]}`), `$${++n}::bigint[]`];
+    const names = ['bucket', ...dims, 'count'];
+    return `r${i} AS (
+      INSERT INTO ${rollup.table} AS c (${key}, shard, count)
+      SELECT $1::text, ${['bucket', ...dims].join(', ')}, 0, count FROM unnest(${arrays.join(', ')}) AS t(${names.join(', ')})
+      ORDER BY ${['bucket', ...dims].join(', ')}
+      ON CONFLICT (${key}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)`;
+  });
+  return `WITH linked AS (
       INSERT INTO event_links (account_id, seq, event_id, hash)
       SELECT $1::text, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])),
-    head AS (UPDATE event_chains SET seq = $5::bigint, head = $6::bytea, updated_at = now() WHERE account_id = $1::text)
+    head AS (UPDATE event_chains SET seq = $5::bigint, head = $6::bytea, updated_at = now() WHERE account_id = $1::text),
+    ${rollups.join(',\n    ')}
   SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || $5::bigint)`;
+}
+
+const LINK_SQL = linkSql();
 
 /**
  * Folds the writers' shards of a rollup's buckets before `$1` into shard 0, at most `$2`
@@ -340,23 +349,35 @@ export function createEventsStore(pool: pg.Pool) {
     },
 
     /**
-     * Stores new events of one account and counts them in the rollups, in one statement,
-     * before the chain lock (concurrent batches do it at the same time). Rows go in id
-     * order, so two batches sharing ids wait for each other in one order and never
-     * deadlock. Returns the ids stored; an id stored before, or by a concurrent batch that
-     * committed, is skipped.
+     * Stores new events of one account, before the chain lock (concurrent batches do it at
+     * the same time). Rows go in id order, so two batches sharing ids wait for each other in
+     * one order and never deadlock. Returns the ids stored. An id stored before, or by a
+     * concurrent batch that committed, fails the statement (unique violation of events_pkey),
+     * or with `skipStored` is skipped.
      */
-    async insertAndCount(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[]): Promise<Set<string>> {
+    async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[], skipStored: boolean): Promise<Set<string>> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
       const params = INSERT_COLUMNS.map(([, , text]) => arrayLiteral(order.map((i) => text(events[i]!, contentHashes[i]!))));
-      const { rows } = await client.query<{ id: string }>({ text: STORE_SQL, values: params });
+      if (!skipStored) {
+        await client.query({ text: INSERT_SQL, values: params });
+        return new Set(events.map((e) => e.id));
+      }
+      const { rows } = await client.query<{ id: string }>({ text: INSERT_SKIPPING_SQL, values: params });
       return new Set(rows.map((r) => r.id));
     },
 
-    /** Links stored events into the account's chain and moves its head; under the chain lock. */
-    async link(client: pg.PoolClient, accountId: string, links: NewEventLink[]): Promise<void> {
+    /**
+     * Under the chain lock: links the events stored now (`links`, in order) into the
+     * account's chain, moves its head and counts the events in the rollups.
+     */
+    async linkAndCount(client: pg.PoolClient, accountId: string, links: NewEventLink[], stored: EventRecord[]): Promise<void> {
       const last = links.at(-1)!;
-      await client.query({ text: LINK_SQL, values: [accountId, links.map((l) => l.seq), links.map((l) => l.eventId), links.map((l) => l.hash), last.seq, last.hash] });
+      const values: unknown[] = [accountId, links.map((l) => l.seq), links.map((l) => l.eventId), links.map((l) => l.hash), last.seq, last.hash];
+      for (const rollup of ROLLUPS) {
+        const added = rollupAdditions(rollup, stored);
+        values.push(arrayLiteral(added.buckets), ...added.dims.map(arrayLiteral), arrayLiteral(added.counts));
+      }
+      await client.query({ text: LINK_SQL, values });
     },
 
     async headSequence(accountId: string): Promise<number> {

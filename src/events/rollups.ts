@@ -1,5 +1,7 @@
 // The exact event counts kept at ingest. Each rollup counts events per time bucket and a
 // set of dimensions; queries use the smallest one that has every dimension they need.
+import type { EventRecord } from './event.model.js';
+
 export type RollupDimension = 'service' | 'outcome' | 'severity' | 'location' | 'dataEvent';
 
 export interface Rollup {
@@ -23,10 +25,11 @@ const SLIM: RollupDimension[] = ['service', 'outcome', 'severity'];
 const BRIEF: RollupDimension[] = ['outcome', 'severity', 'dataEvent'];
 
 /**
- * Counters that every ingest transaction adds to (rollups, routing drops) are split into
- * this many rows per key, one per writer connection (its backend pid modulo this), so that
- * concurrent batches with the same minute, service and outcome do not queue on one row's
- * lock. Readers sum the shards.
+ * Routing drop counters are split into this many rows per key, one per writer connection
+ * (its backend pid modulo this), so that concurrent batches do not queue on one row's lock;
+ * readers sum the shards. Rollups were too, until ingest moved their counts under the
+ * account's chain lock (see EventsStore.linkAndCount): a rollup row with another shard than
+ * 0 is one written before, which compaction folds.
  */
 export const WRITE_SHARDS = 16;
 
@@ -44,4 +47,45 @@ export const ROLLUPS: Rollup[] = [
 export function rollupFor(grain: Rollup['grain'], dims: Iterable<RollupDimension>): Rollup {
   const needed = [...dims];
   return ROLLUPS.find((r) => r.grain === grain && needed.every((d) => r.dims.includes(d)))!;
+}
+
+/** Each dimension's value of an event, as PostgreSQL reads it in an array literal. */
+const DIMENSION_TEXT: Record<RollupDimension, (e: EventRecord) => string> = {
+  service: (e) => e.servicePrefix,
+  outcome: (e) => e.outcome,
+  severity: (e) => e.severity,
+  location: (e) => e.location,
+  dataEvent: (e) => (e.dataEvent ? 't' : 'f'),
+};
+
+/** A batch's additions to one rollup, as columns: a row per bucket and dimension values. */
+export interface RollupAdditions {
+  /** Bucket starts (ISO 8601, UTC). */
+  buckets: string[];
+  /** Per dimension of the rollup, in its order: each row's value. */
+  dims: string[][];
+  counts: string[];
+}
+
+/** What `events` add to `rollup`: they are counted here, and the rows added in one statement. */
+export function rollupAdditions(rollup: Rollup, events: EventRecord[]): RollupAdditions {
+  const rows = new Map<string, { bucket: number; values: string[]; count: number }>();
+  for (const e of events) {
+    const bucket = Math.floor(e.eventTime.getTime() / rollup.grainMs) * rollup.grainMs;
+    const values = rollup.dims.map((d) => DIMENSION_TEXT[d](e));
+    const key = `${bucket}\u0000${values.join('\u0000')}`;
+    const row = rows.get(key);
+    if (row) row.count++;
+    else rows.set(key, { bucket, values, count: 1 });
+  }
+  const iso = new Map<number, string>();
+  const out: RollupAdditions = { buckets: [], dims: rollup.dims.map(() => []), counts: [] };
+  for (const { bucket, values, count } of rows.values()) {
+    let start = iso.get(bucket);
+    if (start === undefined) iso.set(bucket, (start = new Date(bucket).toISOString()));
+    out.buckets.push(start);
+    values.forEach((v, i) => out.dims[i]!.push(v));
+    out.counts.push(String(count));
+  }
+  return out;
 }

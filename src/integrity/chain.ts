@@ -18,8 +18,18 @@ export function chainRecord(seq: number, event: EventRecord, canonical = canonic
   return `{"content":${canonical},"receivedAt":"${event.receivedAt.toISOString()}","sequence":${seq}}`;
 }
 
-export function chainLink(previous: Buffer, seq: number, event: EventRecord, canonical?: string): Buffer {
-  return createHash('sha256').update(previous).update(chainRecord(seq, event, canonical)).digest();
+/**
+ * link(n) from link(n-1): the hash of `previous` and chainRecord(seq, event), fed in parts so
+ * that the canonical content (`content`, as text or UTF-8 bytes, when the caller has it) is
+ * not copied into a record string first.
+ */
+export function chainLink(previous: Buffer, seq: number, event: EventRecord, content: string | Buffer = canonicalEvent(event)): Buffer {
+  return createHash('sha256')
+    .update(previous)
+    .update('{"content":')
+    .update(content)
+    .update(`,"receivedAt":"${event.receivedAt.toISOString()}","sequence":${seq}}`)
+    .digest();
 }
 
 export type BreakKind = 'HASH_MISMATCH' | 'MISSING' | 'OUT_OF_ORDER' | 'OUTSIDE_CHAIN' | 'AFTER_HEAD' | 'CHECKPOINT_MISMATCH';

@@ -4,11 +4,13 @@
 // ranges verify; an export checked offline (npm run verify) reaches the same verdict. Events
 // of an upgraded database (stored before the chain) are chained by npm run chain:adopt.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
+import { canonicalJson, eventContent } from '../../src/events/canonical.js';
 import { rowToRecord, ALL_COLUMNS } from '../../src/events/events.store.js';
 import { chainLink, GENESIS } from '../../src/integrity/chain.js';
 import { serverUrl } from '../support/database.js';
@@ -85,8 +87,13 @@ describe('the chain', () => {
     const { rows } = await sql(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')}, l.seq, l.hash ${LINKED} WHERE l.account_id = 'local' ORDER BY l.seq LIMIT 3`);
     let previous: Buffer = GENESIS;
     for (const row of rows) {
-      const link = chainLink(previous, Number(row.seq), rowToRecord(row));
+      // Written out from the definition (the generic canonical JSON, not ingest's code).
+      const record = rowToRecord(row);
+      const content = canonicalJson(eventContent(record));
+      const link = createHash('sha256').update(previous).update(`{"content":${content},"receivedAt":"${record.receivedAt.toISOString()}","sequence":${row.seq}}`).digest();
       expect(link.equals(row.hash)).toBe(true);
+      expect(chainLink(previous, Number(row.seq), record).equals(link)).toBe(true);
+      expect(chainLink(previous, Number(row.seq), record, Buffer.from(content)).equals(link)).toBe(true);
       previous = link;
     }
   });
