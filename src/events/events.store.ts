@@ -2,7 +2,9 @@
 // stats and streaming. Prisma cannot express these efficiently (bulk insert from arrays,
 // row-value keyset conditions, rollup upserts, cursors), so they are written by hand, with
 // bound parameters only.
+import { finished } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
 import { DIMENSION_COLUMN, ROLLUPS, rollupAdditions, type Rollup, type RollupDimension } from './rollups.js';
@@ -85,6 +87,32 @@ function arrayLiteral(values: Array<string | null>): string {
   }
   return `${out}}`;
 }
+
+const COPY_SPECIALS = /[\\\t\n\r]/;
+const COPY_SPECIALS_ALL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * Rows in COPY's text format: a line per event, its columns' text forms separated by tabs,
+ * with backslash, tab, newline and carriage return escaped; \N is null.
+ */
+function copyText(events: EventRecord[], contentHashes: Buffer[], order: number[]): string {
+  let out = '';
+  for (const i of order) {
+    const event = events[i]!;
+    const hash = contentHashes[i]!;
+    for (let j = 0; j < INSERT_COLUMNS.length; j++) {
+      const v = INSERT_COLUMNS[j]![2](event, hash);
+      if (j > 0) out += '\t';
+      out += v === null ? '\\N' : COPY_SPECIALS.test(v) ? v.replace(COPY_SPECIALS_ALL, (c) => COPY_ESCAPES[c]!) : v;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+/** Stores new events by COPY; fails on an id stored already (or by a concurrent batch that commits). */
+const COPY_SQL = `COPY events (${INSERT_COLUMNS.map(([c]) => c).join(', ')}) FROM STDIN`;
 
 /** Stores new events; fails on an id stored already (or by a concurrent batch that commits). */
 const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
@@ -320,7 +348,15 @@ export async function lockChain(client: pg.PoolClient, accountId: string): Promi
   return { seq: Number(rows[0].seq), head: rows[0].head as Buffer };
 }
 
-export function createEventsStore(pool: pg.Pool) {
+export interface EventsStoreOptions {
+  /**
+   * New events go by COPY, which costs PostgreSQL less per row than an INSERT. The embedded
+   * database cannot take COPY FROM STDIN over its socket; there they go by INSERT.
+   */
+  copy: boolean;
+}
+
+export function createEventsStore(pool: pg.Pool, options: EventsStoreOptions) {
   return {
     pool,
 
@@ -357,6 +393,12 @@ export function createEventsStore(pool: pg.Pool) {
      */
     async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[], skipStored: boolean): Promise<Set<string>> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
+      if (!skipStored && options.copy) {
+        const copy = client.query(copyFrom(COPY_SQL));
+        copy.end(copyText(events, contentHashes, order));
+        await finished(copy);
+        return new Set(events.map((e) => e.id));
+      }
       const params = INSERT_COLUMNS.map(([, , text]) => arrayLiteral(order.map((i) => text(events[i]!, contentHashes[i]!))));
       if (!skipStored) {
         await client.query({ text: INSERT_SQL, values: params });

@@ -66,8 +66,9 @@ describe('recordEvent', () => {
     expect(await stored()).toEqual({ events: before.events + 1, minute: before.minute + 1, hour: before.hour + 1 });
   });
 
-  it('stores text and JSON with quotes, backslashes, commas, braces, the word NULL and line breaks exactly as sent', async () => {
-    const awkward = ['say "hi", \\o/ {x}', 'NULL', 'C:\\path\\"q"', 'ünïcødé ✓,\nline\ttab', '{}', '"', '\\'];
+  // Ingest sends them as array literals (embedded) or in COPY's text format (a server).
+  it('stores text and JSON with quotes, backslashes, commas, braces, the word NULL, \\N, tabs and line breaks exactly as sent', async () => {
+    const awkward = ['say "hi", \\o/ {x}', 'NULL', 'C:\\path\\"q"', 'ünïcødé ✓,\nline\ttab\r\nCRLF', '{}', '"', '\\', '\\N', '\\.', 'a\\tb\\nc'];
     const inputs = awkward.map((text, i) =>
       event({
         id: `awkward-${i}`,
