@@ -21,7 +21,11 @@ export function eventContent(event: EventRecord): Omit<EventRecord, 'accountId' 
   return content;
 }
 
-const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+/** Characters JSON.stringify escapes in a string (and surrogates, lone ones among them). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(v), without calling it for the usual string that needs no escape. */
+const str = (v: string | null) => (v === null ? 'null' : JSON_ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`);
 
 /**
  * canonicalJson(eventContent(e)), written out for the fixed shape of an event (keys in

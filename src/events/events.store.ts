@@ -92,6 +92,19 @@ const COPY_SPECIALS = /[\\\t\n\r]/;
 const COPY_SPECIALS_ALL = /[\\\t\n\r]/g;
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
+/** Columns whose text form never holds a character COPY escapes: times, numbers, booleans, enums. */
+const PLAIN_TYPES = new Set(['timestamptz[]', 'int[]', 'bool[]', '"InitiatorType"[]', '"CredentialType"[]', '"AddressType"[]', '"Outcome"[]', '"Severity"[]']);
+
+/** Per column of INSERT_COLUMNS: its text in COPY's format (escaped unless its type needs none). */
+const COPY_COLUMNS = INSERT_COLUMNS.map(([column, cast, text]): ((e: EventRecord, contentHash: Buffer) => string) => {
+  if (column === 'content_hash') return (_e, contentHash) => `\\\\x${contentHash.toString('hex')}`;
+  if (PLAIN_TYPES.has(cast)) return (e, contentHash) => text(e, contentHash) ?? '\\N';
+  return (e, contentHash) => {
+    const v = text(e, contentHash);
+    return v === null ? '\\N' : COPY_SPECIALS.test(v) ? v.replace(COPY_SPECIALS_ALL, (c) => COPY_ESCAPES[c]!) : v;
+  };
+});
+
 /**
  * Rows in COPY's text format: a line per event, its columns' text forms separated by tabs,
  * with backslash, tab, newline and carriage return escaped; \N is null.
@@ -101,11 +114,8 @@ function copyText(events: EventRecord[], contentHashes: Buffer[], order: number[
   for (const i of order) {
     const event = events[i]!;
     const hash = contentHashes[i]!;
-    for (let j = 0; j < INSERT_COLUMNS.length; j++) {
-      const v = INSERT_COLUMNS[j]![2](event, hash);
-      if (j > 0) out += '\t';
-      out += v === null ? '\\N' : COPY_SPECIALS.test(v) ? v.replace(COPY_SPECIALS_ALL, (c) => COPY_ESCAPES[c]!) : v;
-    }
+    out += COPY_COLUMNS[0]!(event, hash);
+    for (let j = 1; j < COPY_COLUMNS.length; j++) out += `\t${COPY_COLUMNS[j]!(event, hash)}`;
     out += '\n';
   }
   return out;

@@ -67,25 +67,49 @@ export interface RollupAdditions {
   counts: string[];
 }
 
-/** What `events` add to `rollup`: they are counted here, and the rows added in one statement. */
+/**
+ * What `events` add to `rollup`: they are counted here, and the rows added in one statement.
+ * Keys are looked up through one map per dimension (the values are strings the records
+ * share), not joined into a key string per event.
+ */
 export function rollupAdditions(rollup: Rollup, events: EventRecord[]): RollupAdditions {
-  const rows = new Map<string, { bucket: number; values: string[]; count: number }>();
+  const values = rollup.dims.map((d) => DIMENSION_TEXT[d]);
+  const out: RollupAdditions = { buckets: [], dims: rollup.dims.map(() => []), counts: [] };
+  const counts: number[] = [];
+  const buckets = new Map<number, Map<string, any>>();
   for (const e of events) {
     const bucket = Math.floor(e.eventTime.getTime() / rollup.grainMs) * rollup.grainMs;
-    const values = rollup.dims.map((d) => DIMENSION_TEXT[d](e));
-    const key = `${bucket}\u0000${values.join('\u0000')}`;
-    const row = rows.get(key);
-    if (row) row.count++;
-    else rows.set(key, { bucket, values, count: 1 });
+    let node = buckets.get(bucket);
+    if (node === undefined) buckets.set(bucket, (node = new Map()));
+    const last = values.length - 1;
+    for (let d = 0; d < last; d++) {
+      const v = values[d]!(e);
+      let next = node.get(v);
+      if (next === undefined) node.set(v, (next = new Map()));
+      node = next as Map<string, any>;
+    }
+    const row: number | undefined = node.get(values[last]!(e));
+    if (row !== undefined) {
+      counts[row]!++;
+      continue;
+    }
+    node.set(values[last]!(e), counts.length);
+    counts.push(1);
+    out.buckets.push(bucketStart(bucket));
+    values.forEach((value, d) => out.dims[d]!.push(value(e)));
   }
-  const iso = new Map<number, string>();
-  const out: RollupAdditions = { buckets: [], dims: rollup.dims.map(() => []), counts: [] };
-  for (const { bucket, values, count } of rows.values()) {
-    let start = iso.get(bucket);
-    if (start === undefined) iso.set(bucket, (start = new Date(bucket).toISOString()));
-    out.buckets.push(start);
-    values.forEach((v, i) => out.dims[i]!.push(v));
-    out.counts.push(String(count));
-  }
+  out.counts = counts.map(String);
   return out;
+}
+
+const BUCKET_STARTS = new Map<number, string>();
+
+/** A bucket's start in ISO 8601 (remembered: a batch's events fall in a few buckets, and so do the next batch's). */
+function bucketStart(ms: number): string {
+  let iso = BUCKET_STARTS.get(ms);
+  if (iso === undefined) {
+    if (BUCKET_STARTS.size > 10_000) BUCKET_STARTS.clear();
+    BUCKET_STARTS.set(ms, (iso = new Date(ms).toISOString()));
+  }
+  return iso;
 }

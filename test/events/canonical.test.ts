@@ -7,7 +7,9 @@ import { AddressType, CredentialType, InitiatorType, Outcome, Severity } from '.
 
 function randomEvent(random: () => number, n: number): EventRecord {
   const maybe = <T>(v: T): T | null => (random() < 0.3 ? null : v);
-  const text = () => ['plain', 'quote " and \\ backslash', 'ünïcødé ✓', 'line\nbreak', '', 'tab\there'][Math.floor(random() * 6)]!;
+  // Strings JSON escapes or writes as they are: quotes, controls, lone and paired surrogates, DEL, U+2028.
+  const texts = ['plain', 'quote " and \\ backslash', 'ünïcødé ✓', 'line\nbreak', '', 'tab\there', 'bell\u0007 unit\u001f', 'lone \ud800 and \udfff', 'pair 😀', 'del\u007f ls\u2028'];
+  const text = () => texts[Math.floor(random() * texts.length)]!;
   return {
     accountId: 'acct',
     id: `e-${n}`,
