@@ -8,7 +8,7 @@ import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { hash } from 'node:crypto';
-import { chainLink } from '../integrity/chain.js';
+import { chainLinksHex } from '../integrity/chain.js';
 import { canonicalEvent } from './canonical.js';
 import { Outcome } from './event.enums.js';
 import { checkFilter, filterSql, SqlParams, type CheckedFilter, type EventFilter } from './event-filter.js';
@@ -251,7 +251,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     // Serialised once, to UTF-8: the content hash (idempotent retries) and the chain link
     // both hash it, and bytes wait for the chain lock outside the JavaScript heap.
     const canonical = records.map((e) => Buffer.from(canonicalEvent(e)));
-    const hashes = canonical.map((c) => hash('sha256', c, 'buffer'));
+    const hashes = canonical.map((c) => hash('sha256', c, 'hex'));
 
     // The same id twice in one batch: one event if the content is the same, else refused.
     const firstIndex = new Map<string, number>();
@@ -261,7 +261,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       if (seen === undefined) {
         firstIndex.set(e.id, i);
         unique.push(i);
-      } else if (!hashes[seen]!.equals(hashes[i]!)) {
+      } else if (hashes[seen] !== hashes[i]) {
         issues.add(`inputs[${i}].id`, `"${e.id}" appears twice in this batch with different content (also item ${seen})`, i);
       }
     });
@@ -300,7 +300,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
    */
   async function storeBatch(
     client: pg.PoolClient,
-    b: { accountId: string; inputs: EventInput[]; records: EventRecord[]; canonical: Buffer[]; hashes: Buffer[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
+    b: { accountId: string; inputs: EventInput[]; records: EventRecord[]; canonical: Buffer[]; hashes: string[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
     skipStored: boolean,
     afterCommit: Array<() => void>,
   ): Promise<RecordResult> {
@@ -316,7 +316,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const found = existing.get(id);
       if (!found) throw new Error(`event ${id} was neither inserted nor found`);
       const i = firstIndex.get(id)!;
-      if (found.hash.equals(hashes[i]!)) stored.set(id, found.record);
+      if (found.hash.toString('hex') === hashes[i]) stored.set(id, found.record);
       else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
     }
     if (conflicts.length) {
@@ -335,13 +335,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       }
       // The account's chain head, locked until commit: positions are handed out in order.
       const chain = await store.lockChain(client, accountId);
-      let seq = chain.seq;
-      let link = chain.head;
-      const links = fresh.map((i) => {
-        seq++;
-        link = chainLink(link, seq, records[i]!, b.canonical[i]);
-        return { seq, eventId: records[i]!.id, hash: link };
-      });
+      const hashes = chainLinksHex(chain.head, chain.seq + 1, created, fresh.map((i) => b.canonical[i]!));
+      const links = fresh.map((i, k) => ({ seq: chain.seq + 1 + k, eventId: records[i]!.id, hash: hashes[k]! }));
+      const seq = chain.seq + links.length;
       await store.linkAndCount(client, accountId, links, created);
       afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
     }

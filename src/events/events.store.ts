@@ -14,7 +14,8 @@ import { SqlParams } from './event-filter.js';
 export interface NewEventLink {
   seq: number;
   eventId: string;
-  hash: Buffer;
+  /** The link, in hex. */
+  hash: string;
 }
 
 /** The channel a committed batch is announced on (live tail in every gateway process). */
@@ -27,7 +28,7 @@ export const EVENTS_CHANNEL = 'audit_events_recorded';
  * regular-expression replacements per element, dates in local time), which took about 7 µs
  * of CPU per event.
  */
-const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord, contentHash: Buffer) => string | null]> = [
+const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord, contentHash: string) => string | null]> = [
   ['account_id', 'text[]', (e) => e.accountId],
   ['id', 'text[]', (e) => e.id],
   ['event_time', 'timestamptz[]', (e) => e.eventTime.toISOString()],
@@ -68,7 +69,7 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord
   ['log_source_crn', 'text[]', (e) => e.logSourceCRN],
   ['save_service_copy', 'bool[]', (e) => (e.saveServiceCopy ? 't' : 'f')],
   // bytea's hex input form.
-  ['content_hash', 'bytea[]', (_e, contentHash) => `\\x${contentHash.toString('hex')}`],
+  ['content_hash', 'bytea[]', (_e, contentHash) => `\\x${contentHash}`],
 ];
 
 const ARRAY_SPECIALS = /["\\]/;
@@ -96,8 +97,8 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 const PLAIN_TYPES = new Set(['timestamptz[]', 'int[]', 'bool[]', '"InitiatorType"[]', '"CredentialType"[]', '"AddressType"[]', '"Outcome"[]', '"Severity"[]']);
 
 /** Per column of INSERT_COLUMNS: its text in COPY's format (escaped unless its type needs none). */
-const COPY_COLUMNS = INSERT_COLUMNS.map(([column, cast, text]): ((e: EventRecord, contentHash: Buffer) => string) => {
-  if (column === 'content_hash') return (_e, contentHash) => `\\\\x${contentHash.toString('hex')}`;
+const COPY_COLUMNS = INSERT_COLUMNS.map(([column, cast, text]): ((e: EventRecord, contentHash: string) => string) => {
+  if (column === 'content_hash') return (_e, contentHash) => `\\\\x${contentHash}`;
   if (PLAIN_TYPES.has(cast)) return (e, contentHash) => text(e, contentHash) ?? '\\N';
   return (e, contentHash) => {
     const v = text(e, contentHash);
@@ -109,7 +110,7 @@ const COPY_COLUMNS = INSERT_COLUMNS.map(([column, cast, text]): ((e: EventRecord
  * Rows in COPY's text format: a line per event, its columns' text forms separated by tabs,
  * with backslash, tab, newline and carriage return escaped; \N is null.
  */
-function copyText(events: EventRecord[], contentHashes: Buffer[], order: number[]): string {
+function copyText(events: EventRecord[], contentHashes: string[], order: number[]): string {
   let out = '';
   for (const i of order) {
     const event = events[i]!;
@@ -360,8 +361,8 @@ export async function lockChain(client: pg.PoolClient, accountId: string): Promi
 
 export interface EventsStoreOptions {
   /**
-   * New events go by COPY, which costs PostgreSQL less per row than an INSERT. The embedded
-   * database cannot take COPY FROM STDIN over its socket; there they go by INSERT.
+   * New events go by COPY, which costs PostgreSQL less per row than an INSERT, where the
+   * server takes COPY FROM STDIN (PGlite does not; there they go by INSERT).
    */
   copy: boolean;
 }
@@ -401,7 +402,7 @@ export function createEventsStore(pool: pg.Pool, options: EventsStoreOptions) {
      * concurrent batch that committed, fails the statement (unique violation of events_pkey),
      * or with `skipStored` is skipped.
      */
-    async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: Buffer[], skipStored: boolean): Promise<Set<string>> {
+    async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: string[], skipStored: boolean): Promise<Set<string>> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
       if (!skipStored && options.copy) {
         const copy = client.query(copyFrom(COPY_SQL));
@@ -424,7 +425,14 @@ export function createEventsStore(pool: pg.Pool, options: EventsStoreOptions) {
      */
     async linkAndCount(client: pg.PoolClient, accountId: string, links: NewEventLink[], stored: EventRecord[]): Promise<void> {
       const last = links.at(-1)!;
-      const values: unknown[] = [accountId, links.map((l) => l.seq), links.map((l) => l.eventId), links.map((l) => l.hash), last.seq, last.hash];
+      const values: unknown[] = [
+        accountId,
+        arrayLiteral(links.map((l) => String(l.seq))),
+        arrayLiteral(links.map((l) => l.eventId)),
+        arrayLiteral(links.map((l) => `\\x${l.hash}`)),
+        last.seq,
+        Buffer.from(last.hash, 'hex'),
+      ];
       for (const rollup of ROLLUPS) {
         const added = rollupAdditions(rollup, stored);
         values.push(arrayLiteral(added.buckets), ...added.dims.map(arrayLiteral), arrayLiteral(added.counts));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
 import { canonicalJson, eventContent } from '../../src/events/canonical.js';
 import { rowToRecord, ALL_COLUMNS } from '../../src/events/events.store.js';
-import { chainLink, GENESIS } from '../../src/integrity/chain.js';
+import { chainLink, chainLinksHex, GENESIS } from '../../src/integrity/chain.js';
 import { serverUrl } from '../support/database.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -96,6 +96,19 @@ describe('the chain', () => {
       expect(chainLink(previous, Number(row.seq), record, Buffer.from(content)).equals(link)).toBe(true);
       previous = link;
     }
+    // Ingest's batch form gives the same links.
+    const records = rows.map((r) => rowToRecord(r));
+    const contents = records.map((r) => Buffer.from(canonicalJson(eventContent(r))));
+    expect(chainLinksHex(GENESIS, Number(rows[0].seq), records, contents)).toEqual(rows.map((r) => (r.hash as Buffer).toString('hex')));
+  });
+
+  it("ingest's batch form equals chainLink for any content size (its buffer grows)", async () => {
+    const { rows } = await sql(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')} ${LINKED} WHERE l.account_id = 'local' ORDER BY l.seq LIMIT 3`);
+    const records = rows.map((r, i) => ({ ...rowToRecord(r), message: 'x'.repeat([10, 5000, 70_000][i]!) }));
+    const contents = records.map((r) => Buffer.from(canonicalJson(eventContent(r))));
+    let previous: Buffer = createHash('sha256').update('start').digest();
+    const expected = records.map((r, i) => (previous = chainLink(previous, 41 + i, r)).toString('hex'));
+    expect(chainLinksHex(createHash('sha256').update('start').digest(), 41, records, contents)).toEqual(expected);
   });
 
   it('verifies an untouched chain, whole or in part', async () => {
