@@ -22,6 +22,8 @@ import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsI
 export const MAX_BATCH = 1000;
 export const MAX_PAGE = 500;
 export const MAX_JSON_BYTES = 64 * 1024;
+/** Events a batch checks between two turns of the event loop. */
+const YIELD_EVERY = 100;
 /** Rollup rows folded per statement (see compactRollups). */
 const COMPACT_CHUNK = 5000;
 export const MAX_FUTURE_MS = 5 * 60_000;
@@ -245,13 +247,23 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const now = new Date();
     const snapshot = await catalog.snapshotKnowing(inputs.map((i) => i.action));
     const warnings: EventWarning[] = [];
-    const events = inputs.map((input, i) => normalise(input, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings));
-    issues.throwIfAny();
-    const records = events as EventRecord[];
+    const records: EventRecord[] = [];
     // Serialised once, to UTF-8: the content hash (idempotent retries) and the chain link
     // both hash it, and bytes wait for the chain lock outside the JavaScript heap.
-    const canonical = records.map((e) => Buffer.from(canonicalEvent(e)));
-    const hashes = canonical.map((c) => hash('sha256', c, 'hex'));
+    const canonical: Buffer[] = [];
+    const hashes: string[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      // A large batch lets the other requests' database answers in between: the connections
+      // they hold would otherwise wait for the whole batch to be checked.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const record = normalise(inputs[i]!, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings);
+      if (!record || issues.size) continue;
+      const bytes = Buffer.from(canonicalEvent(record));
+      records.push(record);
+      canonical.push(bytes);
+      hashes.push(hash('sha256', bytes, 'hex'));
+    }
+    issues.throwIfAny();
 
     // The same id twice in one batch: one event if the content is the same, else refused.
     const firstIndex = new Map<string, number>();
@@ -335,8 +347,8 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       }
       // The account's chain head, locked until commit: positions are handed out in order.
       const chain = await store.lockChain(client, accountId);
-      const hashes = chainLinksHex(chain.head, chain.seq + 1, created, fresh.map((i) => b.canonical[i]!));
-      const links = fresh.map((i, k) => ({ seq: chain.seq + 1 + k, eventId: records[i]!.id, hash: hashes[k]! }));
+      const linkHashes = chainLinksHex(chain.head, chain.seq + 1, created, fresh.map((i) => b.canonical[i]!));
+      const links = fresh.map((i, k) => ({ seq: chain.seq + 1 + k, eventId: records[i]!.id, hash: linkHashes[k]! }));
       const seq = chain.seq + links.length;
       await store.linkAndCount(client, accountId, links, created);
       afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
