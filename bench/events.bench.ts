@@ -368,7 +368,8 @@ if (queryResults.length) {
   console.log(line(['query (one request at a time, ms)', 'gateway p50', 'gateway p95', 'raw p50', 'raw p95', 'p50 x'], widths));
   for (const q of queryResults) console.log(line([q.query, q.gateway.p50, q.gateway.p95, q.raw.p50, q.raw.p95, q.ratioP50], widths));
 }
-const costs = (c: Record<string, number>) => Object.entries(c).map(([name, us]) => `${name} ${us}`).join(' + ');
+/** "gateway 40 + postgres 70 + client 10 (cores idle 12)": what each process cost, and the idle time beside it. */
+const costs = ({ idle, ...c }: Record<string, number>) => `${Object.entries(c).map(([name, us]) => `${name} ${us}`).join(' + ')}${idle === undefined ? '' : ` (cores idle ${idle})`}`;
 if (ingest) {
   console.log(`\ningest (4 clients, batches of 500): gateway ${ingest.gatewayRowsPerSecond} rows/s, raw INSERT ${ingest.rawRowsPerSecond} rows/s, ratio ${ingest.ratio} (target >= 0.7)`);
   console.log(`  CPU µs per row: through the gateway ${costs(ingest.cpuMicrosPerRow.gateway)}; raw ${costs(ingest.cpuMicrosPerRow.raw)}`);

@@ -125,20 +125,30 @@ function postgresCpuBetween(before: Map<number, number>, after: Map<number, numb
   return total;
 }
 
+/** The machine's idle time so far (idle and waiting for I/O, all cores), in µs, from /proc/stat. */
+function machineIdleMicros(): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  return ((Number(fields[4]) + Number(fields[5])) * 1e6) / ticksPerSecond;
+}
+
 /**
  * CPU time spent while `work` runs, in µs: by each process of `pids`, by PostgreSQL, and by
- * this process (the load generator or raw client). Where a measure says how fast, this says
- * what it cost: on a machine whose cores are all busy, the two are the same question.
+ * this process (the load generator or raw client); and `idle`, the time the machine's cores
+ * were idle meanwhile. Where a measure says how fast, this says what it cost: on a machine
+ * whose cores are all busy, the two are the same question (and idle time says they were not).
  */
 export async function cpuDuring<T>(pids: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; micros: Record<string, number> }> {
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMicros(pid)]));
   const postgres = postgresCpuMicros();
+  const idle = machineIdleMicros();
   const client = process.cpuUsage();
   const result = await work();
   const used = process.cpuUsage(client);
   const micros: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMicros(pid) - before[name]!]));
   micros.postgres = postgresCpuBetween(postgres, postgresCpuMicros());
   micros.client = used.user + used.system;
+  micros.idle = machineIdleMicros() - idle;
   return { result, micros };
 }
 
