@@ -1,9 +1,11 @@
-// Rollup compaction folds the writers' shards into one row per key while ingest goes on:
-// the counts stay exact per key, whatever interleaving the two take.
+// Rollup compaction folds writer shards (rows of databases written before ingest counted
+// under the chain lock) into one row per key while ingest goes on: the counts stay exact
+// per key, whatever interleaving the two take.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEvents, toGraphQLInput } from '../../src/events/generator.js';
 import { DIMENSION_COLUMN, ROLLUPS } from '../../src/events/rollups.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { splitIntoShards } from '../support/rollups.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -42,19 +44,12 @@ describe('rollup compaction', () => {
     await compacting;
     expect(rounds).toBeGreaterThan(0);
 
-    // Which writer shards a key got depends on the pool's connections (one, on PGlite). Once
-    // all is folded, split some rows over two more shards (sums unchanged), so that the last
-    // round must add up several shards of one key.
+    // Ingest writes one row per key (shard 0); databases written before hold writer shards.
+    // Split some rows over two more shards (sums unchanged), so that the last round must
+    // add up several shards of one key.
     await gw.gateway.managers.events.compactRollups(future());
     const pool = gw.gateway.db.pool;
-    for (const { table } of ROLLUPS) {
-      const split = await pool.query(
-        `WITH chosen AS (SELECT ctid FROM ${table} WHERE count >= 3 LIMIT 40),
-              moved AS (UPDATE ${table} t SET count = t.count - 2 FROM chosen c WHERE t.ctid = c.ctid RETURNING t.*)
-         INSERT INTO ${table} SELECT (jsonb_populate_record(null::${table}, to_jsonb(m) || jsonb_build_object('shard', s, 'count', 1))).* FROM moved m, (VALUES (14), (15)) v(s)`,
-      );
-      expect(split.rowCount, table).toBeGreaterThan(10);
-    }
+    for (const { table } of ROLLUPS) expect(await splitIntoShards(pool, table), table).toBeGreaterThan(10);
     await gw.gateway.managers.events.compactRollups(future());
 
     for (const rollup of ROLLUPS) {
