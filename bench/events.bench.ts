@@ -266,6 +266,15 @@ async function measureThroughput() {
   return { query: first.name, concurrency: 16, gatewayRequestsPerSecond: gatewayRps, rawRequestsPerSecond: rawRps, ratio: round(gatewayRps / rawRps), target: 0.6, cpuMicrosPerRequest };
 }
 
+/** The WAL PostgreSQL wrote while `work` ran, in bytes (the whole server's). */
+async function walDuring<T>(work: () => Promise<T>): Promise<{ result: T; bytes: number }> {
+  const lsn = async () => (await db.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+  const before = await lsn();
+  const result = await work();
+  const { rows } = await db.pool.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint AS bytes', [await lsn(), before]);
+  return { result, bytes: Number(rows[0]!.bytes) };
+}
+
 async function drain<T>(items: T[], workers: number, work: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
@@ -318,24 +327,28 @@ async function measureIngest() {
   const rounds = Math.min(4, batches.length);
   const seconds = { gateway: 0, raw: 0 };
   const cpu = { gateway: {} as Record<string, number>, raw: {} as Record<string, number> };
+  const wal = { gateway: 0, raw: 0 };
   let rawRows = 0;
   for (let turn = 0; turn < rounds; turn++) {
     const part = batches.slice(Math.floor((turn * batches.length) / rounds), Math.floor(((turn + 1) * batches.length) / rounds));
-    const gatewaySide = await cpuDuring({ gateway: gateway.pid! }, () => viaGateway(part));
-    seconds.gateway += gatewaySide.result;
-    addMicros(cpu.gateway, gatewaySide.micros);
+    const gatewaySide = await walDuring(() => cpuDuring({ gateway: gateway.pid! }, () => viaGateway(part)));
+    seconds.gateway += gatewaySide.result.result;
+    addMicros(cpu.gateway, gatewaySide.result.micros);
+    wal.gateway += gatewaySide.bytes;
     const raw = await rawRowsOf(part);
-    const rawSide = await cpuDuring({}, () => direct(raw));
-    seconds.raw += rawSide.result;
-    addMicros(cpu.raw, rawSide.micros);
+    const rawSide = await walDuring(() => cpuDuring({}, () => direct(raw)));
+    seconds.raw += rawSide.result.result;
+    addMicros(cpu.raw, rawSide.result.micros);
+    wal.raw += rawSide.bytes;
     rawRows += raw.rows;
   }
   await rawPool.end();
   const gatewayRowsPerSecond = Math.round(INGEST / seconds.gateway);
   const rawRowsPerSecond = Math.round(rawRows / seconds.raw);
   const cpuMicrosPerRow = { gateway: perUnit(cpu.gateway, INGEST), raw: perUnit(cpu.raw, rawRows) };
-  log(`ingest: gateway ${gatewayRowsPerSecond} rows/s, raw multi-row INSERT ${rawRowsPerSecond} rows/s; CPU µs per row ${JSON.stringify(cpuMicrosPerRow)}`);
-  return { gatewayRowsPerSecond, rawRowsPerSecond, ratio: round(gatewayRowsPerSecond / rawRowsPerSecond), target: 0.7, cpuMicrosPerRow };
+  const walBytesPerRow = { gateway: Math.round(wal.gateway / INGEST), raw: Math.round(wal.raw / rawRows) };
+  log(`ingest: gateway ${gatewayRowsPerSecond} rows/s, raw multi-row INSERT ${rawRowsPerSecond} rows/s; CPU µs per row ${JSON.stringify(cpuMicrosPerRow)}; WAL bytes per row ${JSON.stringify(walBytesPerRow)}`);
+  return { gatewayRowsPerSecond, rawRowsPerSecond, ratio: round(gatewayRowsPerSecond / rawRowsPerSecond), target: 0.7, cpuMicrosPerRow, walBytesPerRow };
 }
 
 const queryResults = PARTS.has('queries') ? await measureQueries() : [];
@@ -373,6 +386,7 @@ const costs = ({ idle, ...c }: Record<string, number>) => `${Object.entries(c).m
 if (ingest) {
   console.log(`\ningest (4 clients, batches of 500): gateway ${ingest.gatewayRowsPerSecond} rows/s, raw INSERT ${ingest.rawRowsPerSecond} rows/s, ratio ${ingest.ratio} (target >= 0.7)`);
   console.log(`  CPU µs per row: through the gateway ${costs(ingest.cpuMicrosPerRow.gateway)}; raw ${costs(ingest.cpuMicrosPerRow.raw)}`);
+  console.log(`  WAL bytes per row: through the gateway ${ingest.walBytesPerRow.gateway}; raw ${ingest.walBytesPerRow.raw}`);
 }
 if (throughput) {
   console.log(`throughput of the first query at concurrency 16: gateway ${throughput.gatewayRequestsPerSecond} req/s, raw ${throughput.rawRequestsPerSecond} req/s, ratio ${throughput.ratio} (target >= 0.6)`);
