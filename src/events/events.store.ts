@@ -72,6 +72,14 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord
   ['content_hash', 'bytea[]', (_e, contentHash) => `\\x${contentHash}`],
 ];
 
+/** The columns of `events` an event is stored in, in the order of eventColumnText. */
+export const EVENT_COLUMNS = INSERT_COLUMNS.map(([column]) => column);
+
+/** An event's columns as PostgreSQL reads them from text (null: SQL NULL); the benchmark's raw side inserts these. */
+export function eventColumnText(event: EventRecord, contentHash: string): Array<string | null> {
+  return INSERT_COLUMNS.map(([, , text]) => text(event, contentHash));
+}
+
 const ARRAY_SPECIALS = /["\\]/;
 const ARRAY_SPECIALS_ALL = /["\\]/g;
 
