@@ -483,8 +483,8 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     },
 
     /**
-     * Folds the rollups' writer shards into one row per key for buckets that ended more than
-     * a minute ago (late events for them add shards again; a later round folds those).
+     * Folds the rollups' writer shards (rows of databases written before ingest counted under
+     * the chain lock) into one row per key, for buckets that ended more than a minute ago.
      * Returns the rows folded.
      */
     async compactRollups(now = new Date()): Promise<number> {

@@ -185,8 +185,9 @@ function linkSql(): string {
 const LINK_SQL = linkSql();
 
 /**
- * Folds the writers' shards of a rollup's buckets before `$1` into shard 0, at most `$2`
- * rows per statement, so that reads sum one row per key instead of up to WRITE_SHARDS.
+ * Folds the writer shards of a rollup's buckets before `$1` into shard 0, at most `$2` rows
+ * per statement, so that reads sum one row per key. (Ingest writes shard 0 only; shards are
+ * rows of databases written before it counted under the chain lock.)
  * Rows a writer holds are skipped (SKIP LOCKED) and folded in a later round; shard-0 rows
  * are taken in the order ingest takes them, so compaction and ingest cannot deadlock. One
  * statement: a reader sees the counts before it or after it, never half of it.
