@@ -92,13 +92,13 @@ export function percentile(sorted: number[], p: number): number {
 
 /** Clock ticks per second of /proc's CPU times. */
 let ticksPerSecond: number | undefined;
+const clockTicks = () => (ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
 
 /** CPU time (user + system, µs) a process has used so far, from /proc (Linux). */
 export function processCpuMicros(pid: number): number {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks();
 }
 
 /** CPU time used so far by each PostgreSQL process of the machine (backends and background workers alike), by pid. */
@@ -127,9 +127,8 @@ function postgresCpuBetween(before: Map<number, number>, after: Map<number, numb
 
 /** The machine's idle time so far (idle and waiting for I/O, all cores), in µs, from /proc/stat. */
 function machineIdleMicros(): number {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
-  return ((Number(fields[4]) + Number(fields[5])) * 1e6) / ticksPerSecond;
+  return ((Number(fields[4]) + Number(fields[5])) * 1e6) / clockTicks();
 }
 
 /**

@@ -279,7 +279,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     });
     issues.throwIfAny();
 
-    const checked = { accountId, inputs, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot };
+    const checked = { accountId, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot };
     const attempt = async (skipStored: boolean) => {
       const afterCommit: Array<() => void> = [];
       const result = await store.transaction((client) => storeBatch(client, checked, skipStored, afterCommit));
@@ -312,7 +312,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
    */
   async function storeBatch(
     client: pg.PoolClient,
-    b: { accountId: string; inputs: EventInput[]; records: EventRecord[]; canonical: Buffer[]; hashes: string[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
+    b: { accountId: string; records: EventRecord[]; canonical: Buffer[]; hashes: string[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
     skipStored: boolean,
     afterCommit: Array<() => void>,
   ): Promise<RecordResult> {

@@ -131,10 +131,10 @@ function copyText(events: EventRecord[], contentHashes: string[], order: number[
 }
 
 /** Stores new events by COPY; fails on an id stored already (or by a concurrent batch that commits). */
-const COPY_SQL = `COPY events (${INSERT_COLUMNS.map(([c]) => c).join(', ')}) FROM STDIN`;
+const COPY_SQL = `COPY events (${EVENT_COLUMNS.join(', ')}) FROM STDIN`;
 
 /** Stores new events; fails on an id stored already (or by a concurrent batch that commits). */
-const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.map(([c]) => c).join(', ')})
+const INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
     SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})`;
 
 /** Stores new events and returns their ids; an id stored already is skipped. */

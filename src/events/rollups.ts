@@ -77,23 +77,24 @@ export function rollupAdditions(rollup: Rollup, events: EventRecord[]): RollupAd
   const out: RollupAdditions = { buckets: [], dims: rollup.dims.map(() => []), counts: [] };
   const counts: number[] = [];
   const buckets = new Map<number, Map<string, any>>();
+  const last = values.length - 1;
   for (const e of events) {
     const bucket = Math.floor(e.eventTime.getTime() / rollup.grainMs) * rollup.grainMs;
     let node = buckets.get(bucket);
     if (node === undefined) buckets.set(bucket, (node = new Map()));
-    const last = values.length - 1;
     for (let d = 0; d < last; d++) {
       const v = values[d]!(e);
       let next = node.get(v);
       if (next === undefined) node.set(v, (next = new Map()));
       node = next as Map<string, any>;
     }
-    const row: number | undefined = node.get(values[last]!(e));
+    const leaf = values[last]!(e);
+    const row: number | undefined = node.get(leaf);
     if (row !== undefined) {
       counts[row]!++;
       continue;
     }
-    node.set(values[last]!(e), counts.length);
+    node.set(leaf, counts.length);
     counts.push(1);
     out.buckets.push(bucketStart(bucket));
     values.forEach((value, d) => out.dims[d]!.push(value(e)));

@@ -11,28 +11,26 @@ import type { EventRecord } from '../events/event.model.js';
 export const GENESIS = Buffer.alloc(32);
 
 /**
- * The bytes hashed after the previous link: canonical JSON of position, receipt time and
- * content. `canonical` is canonicalEvent(event), when the caller has it already.
+ * The bytes hashed after the previous link are a record of the event: canonical JSON of
+ * its content, receipt time and position, `{"content":<canonicalEvent>,"receivedAt":"<ISO>",
+ * "sequence":<n>}`. This is what comes before the content ...
  */
-export function chainRecord(seq: number, event: EventRecord, canonical = canonicalEvent(event)): string {
-  return `{"content":${canonical},"receivedAt":"${event.receivedAt.toISOString()}","sequence":${seq}}`;
+const RECORD_OPENING = '{"content":';
+const RECORD_OPENING_BYTES = Buffer.from(RECORD_OPENING);
+
+/** ... and after it (ASCII only). */
+function recordClosing(seq: number, event: EventRecord): string {
+  return `,"receivedAt":"${event.receivedAt.toISOString()}","sequence":${seq}}`;
 }
 
 /**
- * link(n) from link(n-1): the hash of `previous` and chainRecord(seq, event), fed in parts so
- * that the canonical content (`content`, as text or UTF-8 bytes, when the caller has it) is
- * not copied into a record string first.
+ * link(n) from link(n-1): the hash of `previous` and the event's record at `seq`, fed in
+ * parts so that the canonical content (`content`, as text or UTF-8 bytes, when the caller
+ * has it) is not copied into a record string first.
  */
 export function chainLink(previous: Buffer, seq: number, event: EventRecord, content: string | Buffer = canonicalEvent(event)): Buffer {
-  return createHash('sha256')
-    .update(previous)
-    .update('{"content":')
-    .update(content)
-    .update(`,"receivedAt":"${event.receivedAt.toISOString()}","sequence":${seq}}`)
-    .digest();
+  return createHash('sha256').update(previous).update(RECORD_OPENING).update(content).update(recordClosing(seq, event)).digest();
 }
-
-const CONTENT_OPENING = Buffer.from('{"content":');
 
 /**
  * The links of events that follow `previous` at positions `firstSeq`, `firstSeq + 1`, ...
@@ -47,11 +45,11 @@ export function chainLinksHex(previous: Buffer, firstSeq: number, events: EventR
   let prev = previous.toString('hex');
   for (let i = 0; i < events.length; i++) {
     const content = contents[i]!;
-    const closing = `,"receivedAt":"${events[i]!.receivedAt.toISOString()}","sequence":${firstSeq + i}}`;
-    const size = 32 + CONTENT_OPENING.length + content.length + closing.length;
+    const closing = recordClosing(firstSeq + i, events[i]!);
+    const size = 32 + RECORD_OPENING_BYTES.length + content.length + closing.length;
     if (size > scratch.length) scratch = Buffer.allocUnsafe(size * 2);
     let at = scratch.write(prev, 0, 'hex');
-    at += CONTENT_OPENING.copy(scratch, at);
+    at += RECORD_OPENING_BYTES.copy(scratch, at);
     at += content.copy(scratch, at);
     at += scratch.write(closing, at, 'latin1');
     prev = hash('sha256', scratch.subarray(0, at), 'hex');
