@@ -19,11 +19,6 @@ export interface Database {
   url: string | null;
   pool: pg.Pool;
   prisma: PrismaClient;
-  /**
-   * Whether the server takes COPY FROM STDIN. PGlite (embedded, or behind a DATABASE_URL)
-   * does not over its socket: a COPY ends the connection there.
-   */
-  copyFromStdin: boolean;
   close(): Promise<void>;
 }
 
@@ -68,7 +63,6 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
     throw error;
   }
 
-  const copyFromStdin = !embedded && !PGLITE.test((await pool.query<{ version: string }>('SELECT version()')).rows[0]!.version);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
@@ -77,7 +71,6 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
     url: config.database.kind === 'server' ? config.database.url : null,
     pool,
     prisma,
-    copyFromStdin,
     async close() {
       if (closed) return;
       closed = true;
@@ -87,9 +80,6 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
     },
   };
 }
-
-/** How PGlite's version() names itself ("PostgreSQL 18.6 (PGlite 0.5.14) on wasm32-unknown-emscripten, ..."). */
-const PGLITE = /\(PGlite |emscripten/;
 
 /** Retries briefly (a server that is just starting), then explains what is wrong. */
 async function waitUntilReachable(pool: pg.Pool, label: string, timeoutMs: number): Promise<void> {

@@ -42,6 +42,27 @@ function loadEngineModule(): Promise<typeof engineModule> {
 export type EngineLog = (line: string) => void;
 
 /**
+ * Prisma's pg adapter (7.10.0) runs a migration script by splitting it at every `;`, which
+ * breaks a statement that holds one (a function body, a comment). PostgreSQL takes the whole
+ * script as one simple query, which is how Prisma's native engine sends it.
+ */
+class WholeScriptPrismaPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    const pool = adapter.underlyingDriver();
+    adapter.executeScript = async (script: string) => {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        // The adapter's own conversion to the error the engine understands.
+        (adapter as unknown as { onError(error: unknown): never }).onError(error);
+      }
+    };
+    return adapter;
+  }
+}
+
+/**
  * Runs `fn` with an engine connected like `pool`. `datamodel` is the Prisma schema text when
  * the call needs one.
  *
@@ -58,7 +79,7 @@ export async function withSchemaEngine<T>(
   const mod = await loadEngineModule();
   const { Pool } = (await import('pg')).default;
   const own = new Pool({ ...(pool as pg.Pool & { options: pg.PoolConfig }).options, max: 1, idleTimeoutMillis: 1000 });
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(own));
+  const adapter = bindMigrationAwareSqlAdapterFactory(new WholeScriptPrismaPg(own));
   try {
     const engine = await mod.SchemaEngine.new(
       { datamodels: options.datamodel ? [['schema.prisma', options.datamodel]] : undefined },

@@ -8,13 +8,12 @@ import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { hash } from 'node:crypto';
-import { chainLinksHex } from '../integrity/chain.js';
 import { canonicalEvent } from './canonical.js';
 import { Outcome } from './event.enums.js';
 import { checkFilter, filterSql, SqlParams, type CheckedFilter, type EventFilter } from './event-filter.js';
 import { uuidv7 } from './event-id.js';
 import type { EventInput, EventRecord, JsonValue } from './event.model.js';
-import type { EventsStore, KeysetCursor } from './events.store.js';
+import { STALE_ROUTING, type BatchRouting, type EventsStore, type KeysetCursor } from './events.store.js';
 import { defaultSeverity } from './severity.js';
 import { ROLLUPS } from './rollups.js';
 import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsInterval, type StatsResult } from './stats.js';
@@ -24,6 +23,11 @@ export const MAX_PAGE = 500;
 export const MAX_JSON_BYTES = 64 * 1024;
 /** Events a batch checks between two turns of the event loop. */
 const YIELD_EVERY = 100;
+/**
+ * Times a batch is written before giving up: each retry follows a concurrent change (ids
+ * stored meanwhile, which are then sorted out; the routing changed, which is read again).
+ */
+const MAX_WRITES = 4;
 /** Rollup rows folded per statement (see compactRollups). */
 const COMPACT_CHUNK = 5000;
 export const MAX_FUTURE_MS = 5 * 60_000;
@@ -93,13 +97,14 @@ export interface RecordResult {
   warnings: EventWarning[];
 }
 
+export type { BatchRouting } from './events.store.js';
+
 /**
- * Work that must happen in the transaction that stores new events (routing deliveries,
- * the hash chain). Receives the events stored now, in order, and the catalog they were
- * checked against (read before the transaction: the embedded database has one connection);
- * may return work to do once the transaction has committed.
+ * Decides how the events about to be stored are routed (the routing module registers it):
+ * at the routing version it last read for the account, or with `fresh` at the current one.
+ * Returns the decisions and what to do once they are committed.
  */
-export type IngestHook = (client: pg.PoolClient, stored: EventRecord[], snapshot: CatalogSnapshot) => Promise<void | (() => void)>;
+export type Router = (accountId: string, events: EventRecord[], snapshot: CatalogSnapshot, fresh: boolean) => Promise<{ routing: BatchRouting; afterCommit?: () => void }>;
 
 export interface EventsManagerDeps {
   store: EventsStore;
@@ -127,7 +132,9 @@ export interface EventPage {
 }
 
 export function createEventsManager({ store, catalog, log, countCap = 10_000 }: EventsManagerDeps) {
-  const hooks: IngestHook[] = [];
+  let router: Router = async () => {
+    throw new Error('events are recorded before the routing module registered its router');
+  };
   /** Told, after each commit, the account and the position of its last new event. */
   const committed = new Set<(accountId: string, seq: number) => void>();
 
@@ -248,8 +255,8 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const snapshot = await catalog.snapshotKnowing(inputs.map((i) => i.action));
     const warnings: EventWarning[] = [];
     const records: EventRecord[] = [];
-    // Serialised once, to UTF-8: the content hash (idempotent retries) and the chain link
-    // both hash it, and bytes wait for the chain lock outside the JavaScript heap.
+    // Serialised once, to UTF-8: the content hash (idempotent retries) hashes it, and
+    // PostgreSQL hashes it into the chain link.
     const canonical: Buffer[] = [];
     const hashes: string[] = [];
     for (let i = 0; i < inputs.length; i++) {
@@ -279,85 +286,58 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     });
     issues.throwIfAny();
 
-    const checked = { accountId, records, canonical, hashes, firstIndex, unique, batch, warnings, snapshot };
-    const attempt = async (skipStored: boolean) => {
-      const afterCommit: Array<() => void> = [];
-      const result = await store.transaction((client) => storeBatch(client, checked, skipStored, afterCommit));
-      for (const then of afterCommit) then();
-      return result;
-    };
-    try {
-      // Most batches hold new events only: a plain insert costs PostgreSQL less than one that
-      // skips stored ids. A batch that holds a stored id fails on it and is done again so.
+    // Written in one statement (see EventsStore.record); done again after a concurrent
+    // change: ids stored meanwhile (a retry, a concurrent batch) are compared with what is
+    // stored and left out, a routing change is read again.
+    const stored = new Map<string, EventRecord>();
+    let toStore = unique;
+    let freshRouting = false;
+    for (let write = 1; toStore.length; write++) {
+      const events = toStore.map((i) => records[i]!);
       try {
-        return await attempt(false);
+        const { routing, afterCommit } = await router(accountId, events, snapshot, freshRouting);
+        const seq = await store.record(accountId, events, toStore.map((i) => canonical[i]!), toStore.map((i) => hashes[i]!), now, routing);
+        afterCommit?.();
+        committed.forEach((tell) => tell(accountId, seq));
+        break;
       } catch (error) {
         const fault = classifyDatabaseError(error);
-        if (fault?.kind === 'unique' && fault.constraint === 'events_pkey') return await attempt(true);
-        throw error;
+        if (fault?.kind === 'foreign_key') throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
+        const storedMeanwhile = fault?.kind === 'unique' && fault.constraint === 'events_pkey';
+        const routingChanged = (error as { code?: unknown }).code === STALE_ROUTING;
+        if (write === MAX_WRITES || !(storedMeanwhile || routingChanged)) throw error;
+        if (routingChanged) freshRouting = true;
+        if (storedMeanwhile) toStore = await leaveOutStored(accountId, toStore, records, hashes, batch, stored);
       }
-    } catch (error) {
-      if (classifyDatabaseError(error)?.kind === 'foreign_key') {
-        throw new ConflictError('the catalog changed while these events were recorded (an action was removed); retry');
-      }
-      throw error;
     }
+    return {
+      events: records.map((e) => stored.get(e.id) ?? e),
+      created: records.map((e, i) => !stored.has(e.id) && firstIndex.get(e.id) === i),
+      warnings,
+    };
   }
 
   /**
-   * The transaction of a checked batch. The events are stored and routed before the
-   * account's chain lock is taken, so concurrent batches of one account do that at the same
-   * time; under the lock positions are handed out, the links written and the events counted
-   * in the rollups (one statement).
+   * The ids of `toStore` found stored are retries when the content is the same (the stored
+   * event goes to `stored`), else refused; returns the rest.
    */
-  async function storeBatch(
-    client: pg.PoolClient,
-    b: { accountId: string; records: EventRecord[]; canonical: Buffer[]; hashes: string[]; firstIndex: Map<string, number>; unique: number[]; batch: boolean; warnings: EventWarning[]; snapshot: CatalogSnapshot },
-    skipStored: boolean,
-    afterCommit: Array<() => void>,
-  ): Promise<RecordResult> {
-    const { accountId, records, hashes, firstIndex, unique, batch } = b;
-    const inserted = await store.insert(client, unique.map((i) => records[i]!), unique.map((i) => hashes[i]!), skipStored);
-    // The ids skipped were stored before (or just now by a concurrent batch, which has
-    // committed): a retry if the content is the same, else a conflict.
-    const skipped = unique.filter((i) => !inserted.has(records[i]!.id)).map((i) => records[i]!.id);
-    const existing = skipped.length ? await store.findWithHashes(client, accountId, skipped) : new Map<string, { record: EventRecord; hash: Buffer }>();
-    const stored = new Map<string, EventRecord>();
+  async function leaveOutStored(accountId: string, toStore: number[], records: EventRecord[], hashes: string[], batch: boolean, stored: Map<string, EventRecord>): Promise<number[]> {
+    const found = await store.findWithHashes(store.pool, accountId, toStore.map((i) => records[i]!.id));
     const conflicts: Array<{ index: number; field: string; reason: string }> = [];
-    for (const id of skipped) {
-      const found = existing.get(id);
-      if (!found) throw new Error(`event ${id} was neither inserted nor found`);
-      const i = firstIndex.get(id)!;
-      if (found.hash.toString('hex') === hashes[i]) stored.set(id, found.record);
+    for (const i of toStore) {
+      const id = records[i]!.id;
+      const existing = found.get(id);
+      if (!existing) continue;
+      if (existing.hash.toString('hex') === hashes[i]) stored.set(id, existing.record);
       else conflicts.push({ index: i, field: batch ? `inputs[${i}].id` : 'input.id', reason: `event "${id}" is already stored with other content; events are immutable` });
     }
     if (conflicts.length) {
-      conflicts.sort((x, y) => x.index - y.index);
       throw new ConflictError(
         conflicts.length === 1 ? `${batch ? `item ${conflicts[0]!.index}: ` : ''}${conflicts[0]!.reason}` : `${conflicts.length} events are already stored with other content; first: item ${conflicts[0]!.index}`,
         { field: conflicts[0]!.field, issues: conflicts },
       );
     }
-    const fresh = unique.filter((i) => inserted.has(records[i]!.id));
-    const created = fresh.map((i) => records[i]!);
-    if (created.length) {
-      for (const hook of hooks) {
-        const then = await hook(client, created, b.snapshot);
-        if (then) afterCommit.push(then);
-      }
-      // The account's chain head, locked until commit: positions are handed out in order.
-      const chain = await store.lockChain(client, accountId);
-      const linkHashes = chainLinksHex(chain.head, chain.seq + 1, created, fresh.map((i) => b.canonical[i]!));
-      const links = fresh.map((i, k) => ({ seq: chain.seq + 1 + k, eventId: records[i]!.id, hash: linkHashes[k]! }));
-      const seq = chain.seq + links.length;
-      await store.linkAndCount(client, accountId, links, created);
-      afterCommit.push(() => committed.forEach((tell) => tell(accountId, seq)));
-    }
-    return {
-      events: records.map((e) => stored.get(e.id) ?? e),
-      created: records.map((e, i) => inserted.has(e.id) && firstIndex.get(e.id) === i),
-      warnings: b.warnings,
-    };
+    return toStore.filter((i) => !found.has(records[i]!.id));
   }
 
   async function check(filter: EventFilter | null | undefined, field = 'filter'): Promise<CheckedFilter> {
@@ -366,9 +346,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
   }
 
   return {
-    /** Registers work to do in the transaction that stores new events. */
-    onStored(hook: IngestHook): void {
-      hooks.push(hook);
+    /** Registers how new events are routed (the routing module). */
+    routeWith(route: Router): void {
+      router = route;
     },
 
     /** Listens for committed batches in this process (the live tail); returns the unsubscribe. */

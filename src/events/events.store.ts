@@ -2,21 +2,25 @@
 // stats and streaming. Prisma cannot express these efficiently (bulk insert from arrays,
 // row-value keyset conditions, rollup upserts, cursors), so they are written by hand, with
 // bound parameters only.
-import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
 import { DIMENSION_COLUMN, ROLLUPS, rollupAdditions, type Rollup, type RollupDimension } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
-/** A new event's place in its account's chain (see the event_links table). */
-export interface NewEventLink {
-  seq: number;
-  eventId: string;
-  /** The link, in hex. */
-  hash: string;
+/**
+ * How a batch is routed, decided before it is stored and written with it: the deliveries
+ * of its events and, per location and action, how many no route took.
+ */
+export interface BatchRouting {
+  /** The account's routing version the decisions were made at (null: it has no routing yet). */
+  version: number | null;
+  deliveries: Array<{ eventId: string; targetId: string; routeId: string | null; reason: 'route' | 'default_targets' }>;
+  drops: Array<{ location: string; action: string; count: number }>;
 }
+
+/** SQLSTATE of audit_require_routing_version: the batch was routed at an old routing version. */
+export const STALE_ROUTING = 'AGR01';
 
 /** The channel a committed batch is announced on (live tail in every gateway process). */
 export const EVENTS_CHANNEL = 'audit_events_recorded';
@@ -32,7 +36,7 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord
   ['account_id', 'text[]', (e) => e.accountId],
   ['id', 'text[]', (e) => e.id],
   ['event_time', 'timestamptz[]', (e) => e.eventTime.toISOString()],
-  ['received_at', 'timestamptz[]', (e) => e.receivedAt.toISOString()],
+  ['received_at', 'timestamptz[]', (e) => isoTime(e.receivedAt)],
   ['action_id', 'int[]', (e) => String(e.actionId)],
   ['action', 'text[]', (e) => e.action],
   ['template_value', 'text[]', (e) => e.templateValue],
@@ -72,6 +76,21 @@ const INSERT_COLUMNS: Array<[column: string, cast: string, text: (e: EventRecord
   ['content_hash', 'bytea[]', (_e, contentHash) => `\\x${contentHash}`],
 ];
 
+/** The casts whose values' text never holds `"` or `\`: times, numbers, booleans, enums. */
+const PLAIN_CASTS = new Set(['timestamptz[]', 'int[]', 'bool[]', '"InitiatorType"[]', '"CredentialType"[]', '"AddressType"[]', '"Outcome"[]', '"Severity"[]']);
+
+let lastTime: Date | null = null;
+let lastIso = '';
+
+/** A time in ISO 8601; the last one is remembered (a batch's events share their receipt time). */
+function isoTime(time: Date): string {
+  if (time !== lastTime) {
+    lastIso = time.toISOString();
+    lastTime = time;
+  }
+  return lastIso;
+}
+
 /** The columns of `events` an event is stored in, in the order of eventColumnText. */
 export const EVENT_COLUMNS = INSERT_COLUMNS.map(([column]) => column);
 
@@ -97,50 +116,21 @@ function arrayLiteral(values: Array<string | null>): string {
   return `${out}}`;
 }
 
-const COPY_SPECIALS = /[\\\t\n\r]/;
-const COPY_SPECIALS_ALL = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** Columns whose text form never holds a character COPY escapes: times, numbers, booleans, enums. */
-const PLAIN_TYPES = new Set(['timestamptz[]', 'int[]', 'bool[]', '"InitiatorType"[]', '"CredentialType"[]', '"AddressType"[]', '"Outcome"[]', '"Severity"[]']);
-
-/** Per column of INSERT_COLUMNS: its text in COPY's format (escaped unless its type needs none). */
-const COPY_COLUMNS = INSERT_COLUMNS.map(([column, cast, text]): ((e: EventRecord, contentHash: string) => string) => {
-  if (column === 'content_hash') return (_e, contentHash) => `\\\\x${contentHash}`;
-  if (PLAIN_TYPES.has(cast)) return (e, contentHash) => text(e, contentHash) ?? '\\N';
-  return (e, contentHash) => {
-    const v = text(e, contentHash);
-    return v === null ? '\\N' : COPY_SPECIALS.test(v) ? v.replace(COPY_SPECIALS_ALL, (c) => COPY_ESCAPES[c]!) : v;
-  };
-});
-
 /**
- * Rows in COPY's text format: a line per event, its columns' text forms separated by tabs,
- * with backslash, tab, newline and carriage return escaped; \N is null.
+ * One column of a batch of events as an array literal (arrayLiteral of the column's texts,
+ * in `order`), built without an array of the texts first; `plain` columns skip the escape
+ * check. Ingest builds 40 of these per batch.
  */
-function copyText(events: EventRecord[], contentHashes: string[], order: number[]): string {
-  let out = '';
-  for (const i of order) {
-    const event = events[i]!;
-    const hash = contentHashes[i]!;
-    out += COPY_COLUMNS[0]!(event, hash);
-    for (let j = 1; j < COPY_COLUMNS.length; j++) out += `\t${COPY_COLUMNS[j]!(event, hash)}`;
-    out += '\n';
+function columnLiteral(events: EventRecord[], contentHashes: string[], order: number[], text: (e: EventRecord, contentHash: string) => string | null, plain: boolean): string {
+  let out = '{';
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const v = text(events[i]!, contentHashes[i]!);
+    if (k > 0) out += ',';
+    out += v === null ? 'NULL' : plain || !ARRAY_SPECIALS.test(v) ? `"${v}"` : `"${v.replace(ARRAY_SPECIALS_ALL, '\\$&')}"`;
   }
-  return out;
+  return `${out}}`;
 }
-
-/** Stores new events by COPY; fails on an id stored already (or by a concurrent batch that commits). */
-const COPY_SQL = `COPY events (${EVENT_COLUMNS.join(', ')}) FROM STDIN`;
-
-/** Stores new events; fails on an id stored already (or by a concurrent batch that commits). */
-const INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-    SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})`;
-
-/** Stores new events and returns their ids; an id stored already is skipped. */
-const INSERT_SKIPPING_SQL = `${INSERT_SQL}
-    ON CONFLICT (account_id, id) DO NOTHING
-    RETURNING id`;
 
 /** The array cast of each rollup dimension's column. */
 const DIMENSION_CAST: Record<RollupDimension, string> = {
@@ -151,38 +141,61 @@ const DIMENSION_CAST: Record<RollupDimension, string> = {
   dataEvent: 'bool[]',
 };
 
-/** Parameters of LINK_SQL before the rollups' columns. */
-const LINK_PARAMS = 6;
-
 /**
- * One statement puts a batch in its account's chain, under the chain lock: the links, the
- * head, the batch's counts added to every rollup, and the announcement to the live tails
- * (delivered at commit). The rollups are written here because the chain lock orders the
- * account's batches: a key's row takes no lock wait and needs no writer shards (every key
- * includes the account). Rows are added in key order, the order compaction takes them in.
+ * A batch of new events in one statement, committed on its own (no transaction around it):
+ *  1. the events are inserted, concurrently with other batches of the account. Rows go in
+ *     id order, so two batches sharing ids wait for each other in one order. An id stored
+ *     before, or by a concurrent batch that commits, fails the statement (events_pkey);
+ *  2. after them (the step reads their count), audit_link_batch takes the account's chain
+ *     lock, held to commit, and appends the events to the chain; audit_require_routing_version
+ *     checks that the routing they were routed with is still the account's;
+ *  3. after the lock (each reads `linked`): the batch's counts are added to every rollup and
+ *     its drop counters, which the lock orders, so a key's row takes no lock wait, needs no
+ *     writer shards, and no two batches take rows in opposite orders; and its deliveries;
+ *  4. the batch is announced to the live tails (delivered at commit).
+ * One statement, because the chain lock is held until commit: across round trips, it was
+ * held while the gateway, busy with other requests, got round to sending the next one.
+ * Rows are added in key order, the order compaction takes them in.
  */
-function linkSql(): string {
-  let n = LINK_PARAMS;
+function recordSql(): string {
+  let n = INSERT_COLUMNS.length;
+  const param = (cast: string) => `$${++n}::${cast}`;
+  const account = param('text');
+  const [ids, contents, lengths, receivedAt, routingVersion] = [param('text[]'), param('bytea'), param('int[]'), param('text'), param('int')];
+  const [deliveryEvents, deliveryTargets, deliveryRoutes, deliveryReasons] = [param('text[]'), param('uuid[]'), param('uuid[]'), param('"DeliveryReason"[]')];
+  const [dropLocations, dropActions, dropCounts] = [param('text[]'), param('text[]'), param('bigint[]')];
   const rollups = ROLLUPS.map((rollup, i) => {
     const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
     const key = ['account_id', 'bucket', ...dims].join(', ');
-    const arrays = [`$${++n}::timestamptz[]`, ...rollup.dims.map((d) => `$${++n}::${DIMENSION_CAST[d]}`), `$${++n}::bigint[]`];
+    const arrays = [param('timestamptz[]'), ...rollup.dims.map((d) => param(DIMENSION_CAST[d])), param('bigint[]')];
     const names = ['bucket', ...dims, 'count'];
     return `r${i} AS (
       INSERT INTO ${rollup.table} AS c (${key}, shard, count)
-      SELECT $1::text, ${['bucket', ...dims].join(', ')}, 0, count FROM unnest(${arrays.join(', ')}) AS t(${names.join(', ')})
-      ORDER BY ${['bucket', ...dims].join(', ')}
+      SELECT ${account}, ${['bucket', ...dims].join(', ')}, 0, count FROM unnest(${arrays.join(', ')}) AS t(${names.join(', ')})
+      WHERE EXISTS (SELECT FROM linked) ORDER BY ${['bucket', ...dims].join(', ')}
       ON CONFLICT (${key}, shard) DO UPDATE SET count = c.count + EXCLUDED.count)`;
   });
-  return `WITH linked AS (
-      INSERT INTO event_links (account_id, seq, event_id, hash)
-      SELECT $1::text, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])),
-    head AS (UPDATE event_chains SET seq = $5::bigint, head = $6::bytea, updated_at = now() WHERE account_id = $1::text),
+  return `WITH stored AS (
+      INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+      SELECT * FROM unnest(${INSERT_COLUMNS.map(([, cast], i) => `$${i + 1}::${cast}`).join(', ')})
+      RETURNING 1),
+    linked AS (
+      SELECT audit_link_batch(${account}, ${ids}, ${contents}, ${lengths}, ${receivedAt}) AS seq
+        FROM (SELECT count(*) FROM stored) AS s, audit_require_routing_version(${account}, ${routingVersion}) AS v),
+    delivered AS (
+      INSERT INTO deliveries (account_id, event_id, target_id, route_id, reason)
+      SELECT ${account}, * FROM unnest(${deliveryEvents}, ${deliveryTargets}, ${deliveryRoutes}, ${deliveryReasons})
+      WHERE EXISTS (SELECT FROM linked)),
+    dropped AS (
+      INSERT INTO routing_drops AS r (account_id, location, action, shard, count, last_at)
+      SELECT ${account}, location, action, 0, count, now() FROM unnest(${dropLocations}, ${dropActions}, ${dropCounts}) AS t(location, action, count)
+      WHERE EXISTS (SELECT FROM linked) ORDER BY location, action
+      ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at),
     ${rollups.join(',\n    ')}
-  SELECT pg_notify('${EVENTS_CHANNEL}', $1::text || ':' || $5::bigint)`;
+  SELECT seq, pg_notify('${EVENTS_CHANNEL}', ${account} || ':' || seq) FROM linked`;
 }
 
-const LINK_SQL = linkSql();
+const RECORD_SQL = recordSql();
 
 /**
  * Folds the writer shards of a rollup's buckets before `$1` into shard 0, at most `$2` rows
@@ -368,85 +381,43 @@ export async function lockChain(client: pg.PoolClient, accountId: string): Promi
   return { seq: Number(rows[0].seq), head: rows[0].head as Buffer };
 }
 
-export interface EventsStoreOptions {
-  /**
-   * New events go by COPY, which costs PostgreSQL less per row than an INSERT, where the
-   * server takes COPY FROM STDIN (PGlite does not; there they go by INSERT).
-   */
-  copy: boolean;
-}
-
-export function createEventsStore(pool: pg.Pool, options: EventsStoreOptions) {
+export function createEventsStore(pool: pg.Pool) {
   return {
     pool,
 
-    /** Runs `fn` in a transaction on one connection. */
-    async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-
     /**
-     * Locks the account's chain head for the rest of the transaction (creating it at the
-     * first event) and returns it: every batch of the account takes its positions in turn.
+     * Stores a batch of new events of one account (RECORD_SQL): the events, their links,
+     * counts and routing. `events` in chain order, with each one's canonical content (UTF-8)
+     * and content hash (hex); all received at `receivedAt`. Returns the chain position of
+     * the last. Fails on an id stored already (unique violation of events_pkey), or with
+     * SQLSTATE STALE_ROUTING when `routing` was decided at an old routing version.
      */
-    async lockChain(client: pg.PoolClient, accountId: string): Promise<{ seq: number; head: Buffer }> {
-      return lockChain(client, accountId);
-    },
-
-    /**
-     * Stores new events of one account, before the chain lock (concurrent batches do it at
-     * the same time). Rows go in id order, so two batches sharing ids wait for each other in
-     * one order and never deadlock. Returns the ids stored. An id stored before, or by a
-     * concurrent batch that committed, fails the statement (unique violation of events_pkey),
-     * or with `skipStored` is skipped.
-     */
-    async insert(client: pg.PoolClient, events: EventRecord[], contentHashes: string[], skipStored: boolean): Promise<Set<string>> {
+    async record(accountId: string, events: EventRecord[], contents: Buffer[], contentHashes: string[], receivedAt: Date, routing: BatchRouting): Promise<number> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
-      if (!skipStored && options.copy) {
-        const copy = client.query(copyFrom(COPY_SQL));
-        copy.end(copyText(events, contentHashes, order));
-        await finished(copy);
-        return new Set(events.map((e) => e.id));
-      }
-      const params = INSERT_COLUMNS.map(([, , text]) => arrayLiteral(order.map((i) => text(events[i]!, contentHashes[i]!))));
-      if (!skipStored) {
-        await client.query({ text: INSERT_SQL, values: params });
-        return new Set(events.map((e) => e.id));
-      }
-      const { rows } = await client.query<{ id: string }>({ text: INSERT_SKIPPING_SQL, values: params });
-      return new Set(rows.map((r) => r.id));
-    },
-
-    /**
-     * Under the chain lock: links the events stored now (`links`, in order) into the
-     * account's chain, moves its head and counts the events in the rollups.
-     */
-    async linkAndCount(client: pg.PoolClient, accountId: string, links: NewEventLink[], stored: EventRecord[]): Promise<void> {
-      const last = links.at(-1)!;
-      const values: unknown[] = [
+      const values: unknown[] = INSERT_COLUMNS.map(([, cast, text]) => columnLiteral(events, contentHashes, order, text, PLAIN_CASTS.has(cast)));
+      const { deliveries, drops } = routing;
+      values.push(
         accountId,
-        arrayLiteral(links.map((l) => String(l.seq))),
-        arrayLiteral(links.map((l) => l.eventId)),
-        arrayLiteral(links.map((l) => `\\x${l.hash}`)),
-        last.seq,
-        Buffer.from(last.hash, 'hex'),
-      ];
+        arrayLiteral(events.map((e) => e.id)),
+        // Sent as one binary parameter (pg sends a Buffer as bytes), sliced in PostgreSQL.
+        Buffer.concat(contents),
+        `{${contents.map((c) => c.length).join(',')}}`,
+        receivedAt.toISOString(),
+        routing.version,
+        arrayLiteral(deliveries.map((d) => d.eventId)),
+        arrayLiteral(deliveries.map((d) => d.targetId)),
+        arrayLiteral(deliveries.map((d) => d.routeId)),
+        arrayLiteral(deliveries.map((d) => d.reason)),
+        arrayLiteral(drops.map((d) => d.location)),
+        arrayLiteral(drops.map((d) => d.action)),
+        `{${drops.map((d) => d.count).join(',')}}`,
+      );
       for (const rollup of ROLLUPS) {
-        const added = rollupAdditions(rollup, stored);
+        const added = rollupAdditions(rollup, events);
         values.push(arrayLiteral(added.buckets), ...added.dims.map(arrayLiteral), arrayLiteral(added.counts));
       }
-      await client.query({ text: LINK_SQL, values });
+      const { rows } = await pool.query({ text: RECORD_SQL, values });
+      return Number(rows[0].seq);
     },
 
     async headSequence(accountId: string): Promise<number> {

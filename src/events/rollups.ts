@@ -24,15 +24,6 @@ const SLIM: RollupDimension[] = ['service', 'outcome', 'severity'];
 /** Account-wide counts: a few rows per bucket, so a week of hours sums in well under a millisecond. */
 const BRIEF: RollupDimension[] = ['outcome', 'severity', 'dataEvent'];
 
-/**
- * Routing drop counters are split into this many rows per key, one per writer connection
- * (its backend pid modulo this), so that concurrent batches do not queue on one row's lock;
- * readers sum the shards. Rollups were too, until ingest moved their counts under the
- * account's chain lock (see EventsStore.linkAndCount): a rollup row with another shard than
- * 0 is one written before, which compaction folds.
- */
-export const WRITE_SHARDS = 16;
-
 /** Smallest first, so that the first one that fits is the cheapest to read. */
 export const ROLLUPS: Rollup[] = [
   { table: 'event_counts_minute_brief', grain: 'minute', grainMs: 60_000, dims: BRIEF },

@@ -3,8 +3,9 @@
 // with link(0) = 32 zero bytes. The serialisation covers the position, when the gateway
 // received the event, and its whole content (canonical JSON, keys sorted), so changing any
 // stored field, removing an event, inserting one or reordering two changes a link. This
-// module is pure: ingest, verifyEvents and the offline verifier (npm run verify) share it.
-import { createHash, hash } from 'node:crypto';
+// module is pure: verifyEvents and the offline verifier (npm run verify) share it; ingest
+// computes the same links in PostgreSQL (audit_link_batch, in prisma/migrations).
+import { createHash } from 'node:crypto';
 import { canonicalEvent } from '../events/canonical.js';
 import type { EventRecord } from '../events/event.model.js';
 
@@ -16,7 +17,6 @@ export const GENESIS = Buffer.alloc(32);
  * "sequence":<n>}`. This is what comes before the content ...
  */
 const RECORD_OPENING = '{"content":';
-const RECORD_OPENING_BYTES = Buffer.from(RECORD_OPENING);
 
 /** ... and after it (ASCII only). */
 function recordClosing(seq: number, event: EventRecord): string {
@@ -30,32 +30,6 @@ function recordClosing(seq: number, event: EventRecord): string {
  */
 export function chainLink(previous: Buffer, seq: number, event: EventRecord, content: string | Buffer = canonicalEvent(event)): Buffer {
   return createHash('sha256').update(previous).update(RECORD_OPENING).update(content).update(recordClosing(seq, event)).digest();
-}
-
-/**
- * The links of events that follow `previous` at positions `firstSeq`, `firstSeq + 1`, ...
- * (`contents`: each one's canonical content in UTF-8), as hex: what chainLink gives, for a
- * batch. Each record is written into one reused buffer and hashed in one call: no hash
- * object and no result buffer per event, which a young generation full of them made
- * costly to collect.
- */
-export function chainLinksHex(previous: Buffer, firstSeq: number, events: EventRecord[], contents: Buffer[]): string[] {
-  let scratch = Buffer.allocUnsafe(4096);
-  const links: string[] = [];
-  let prev = previous.toString('hex');
-  for (let i = 0; i < events.length; i++) {
-    const content = contents[i]!;
-    const closing = recordClosing(firstSeq + i, events[i]!);
-    const size = 32 + RECORD_OPENING_BYTES.length + content.length + closing.length;
-    if (size > scratch.length) scratch = Buffer.allocUnsafe(size * 2);
-    let at = scratch.write(prev, 0, 'hex');
-    at += RECORD_OPENING_BYTES.copy(scratch, at);
-    at += content.copy(scratch, at);
-    at += scratch.write(closing, at, 'latin1');
-    prev = hash('sha256', scratch.subarray(0, at), 'hex');
-    links.push(prev);
-  }
-  return links;
 }
 
 export type BreakKind = 'HASH_MISMATCH' | 'MISSING' | 'OUT_OF_ORDER' | 'OUTSIDE_CHAIN' | 'AFTER_HEAD' | 'CHECKPOINT_MISMATCH';

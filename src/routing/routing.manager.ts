@@ -1,5 +1,5 @@
 // The routing domain: targets, routes and settings with their consistency rules, the
-// routing of recorded events (deliveries written in the ingest transaction), explain and
+// routing of recorded events (deliveries written with the events), explain and
 // coverage, and the delivery queue's operations. GraphQL and any tool go through here.
 import type pg from 'pg';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
@@ -11,12 +11,12 @@ import { ConflictError, IssueList, NotFoundError, UserInputError } from '../erro
 import { Outcome, Severity } from '../events/event.enums.js';
 import type { EventFilter } from '../events/event-filter.js';
 import type { EventInput, EventRecord } from '../events/event.model.js';
-import type { EventsManager } from '../events/events.manager.js';
+import type { BatchRouting, EventsManager, Router } from '../events/events.manager.js';
 import type { Logger } from '../logging/logger.js';
 import type { AuditRecorder } from '../audit/audit-trail.js';
 import type { Principal } from '../auth/principal.js';
 import { evaluateRouting, type RoutingConfig, type RoutingDecision, type RuleSpec } from './evaluate.js';
-import type { DeliveryRecord, DeliveryStatus, DropCount, NewDelivery, RouteRecord, RoutingStore, SettingsRecord, TargetRecord } from './routing.store.js';
+import type { DeliveryRecord, DeliveryStatus, RouteRecord, RoutingStore, SettingsRecord, TargetRecord } from './routing.store.js';
 import { checkTargetSettings, type TargetSettingsInput } from './target-config.js';
 
 export interface RoutingLimits {
@@ -176,7 +176,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     return route;
   }
 
-  /** The account's routing, read in the ingest transaction (or fresh for explain). */
+  /** The account's routing configuration at `version` (read again when it is not the one held). */
   async function configFor(client: pg.PoolClient | pg.Pool, accountId: string, version: number | undefined): Promise<RoutingConfig> {
     const cached = configs.get(accountId);
     if (version === undefined) return { routes: [], defaultTargetIds: [] };
@@ -186,38 +186,47 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     return config;
   }
 
+  /** The account's routing version as last read here (null: no routing yet), or read now. */
+  const versions = new Map<string, number | null>();
+  async function routingVersion(accountId: string, fresh: boolean): Promise<number | null> {
+    if (!fresh && versions.has(accountId)) return versions.get(accountId)!;
+    const version = (await store.routingVersions(store.pool, [accountId])).get(accountId) ?? null;
+    versions.set(accountId, version);
+    return version;
+  }
+
   function decide(config: RoutingConfig, e: { location: string; action: string; actionId?: number; severity: Severity; outcome: Outcome }, catalogAction: string | null, explain = false): RoutingDecision {
     return evaluateRouting(config, { location: e.location, action: e.action, catalogAction, severity: e.severity, outcome: e.outcome }, explain);
   }
 
-  /** In the ingest transaction: the deliveries of newly stored events, and drop counts. */
-  async function routeStored(client: pg.PoolClient, stored: EventRecord[], snapshot: CatalogSnapshot): Promise<(() => void) | void> {
-    const accounts = [...new Set(stored.map((e) => e.accountId))];
-    const versions = await store.routingVersions(client, accounts);
-    const deliveries: NewDelivery[] = [];
-    const drops = new Map<string, DropCount>();
-    for (const accountId of accounts) {
-      const config = await configFor(client, accountId, versions.get(accountId));
-      for (const e of stored) {
-        if (e.accountId !== accountId) continue;
-        const decision = decide(config, e, snapshot.actionsById.get(e.actionId)?.name ?? null);
-        for (const targetId of decision.targetIds) {
-          const routeId = decision.via.get(targetId) ?? null;
-          deliveries.push({ accountId, eventId: e.id, targetId, routeId, reason: routeId ? 'route' : 'default_targets' });
-        }
-        if (decision.dropped) {
-          const key = `${accountId}\u0000${e.location}\u0000${e.action}`;
-          const drop = drops.get(key);
-          if (drop) drop.count++;
-          else drops.set(key, { accountId, location: e.location, action: e.action, count: 1 });
-        }
+  /**
+   * How events about to be stored are routed: their deliveries, and drop counts. Decided at
+   * the routing version last read for the account; the statement that stores them checks
+   * that it is still the current one (else this runs again with `fresh`).
+   */
+  const routeBatch: Router = async (accountId, stored, snapshot, fresh) => {
+    const version = await routingVersion(accountId, fresh);
+    const config = await configFor(store.pool, accountId, version ?? undefined);
+    const routing: BatchRouting = { version, deliveries: [], drops: [] };
+    const drops = new Map<string, BatchRouting['drops'][number]>();
+    for (const e of stored) {
+      const decision = decide(config, e, snapshot.actionsById.get(e.actionId)?.name ?? null);
+      for (const targetId of decision.targetIds) {
+        const routeId = decision.via.get(targetId) ?? null;
+        routing.deliveries.push({ eventId: e.id, targetId, routeId, reason: routeId ? 'route' : 'default_targets' });
+      }
+      if (decision.dropped) {
+        const key = `${e.location}\u0000${e.action}`;
+        const drop = drops.get(key);
+        if (drop) drop.count++;
+        else drops.set(key, { location: e.location, action: e.action, count: 1 });
       }
     }
-    await store.writeRouting(client, deliveries, [...drops.values()]);
-    if (deliveries.length) return () => listeners.forEach((wake) => wake());
-  }
+    routing.drops = [...drops.values()];
+    return { routing, afterCommit: routing.deliveries.length ? () => listeners.forEach((wake) => wake()) : undefined };
+  };
 
-  events.onStored(routeStored);
+  events.routeWith(routeBatch);
 
   return {
     limits,

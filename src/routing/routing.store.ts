@@ -1,12 +1,11 @@
-// Data access for routing. Targets, routes and settings go through Prisma. What runs inside
-// the ingest transaction (routing config, deliveries, drop counts) and the delivery queue
-// use SQL on the `pg` client they are given: on the embedded database the pool has a
-// single connection, held by that transaction.
+// Data access for routing. Targets, routes and settings go through Prisma. The routing
+// configuration ingest reads and the delivery queue use SQL on the `pg` client they are
+// given. (A batch's deliveries and drop counts are written with its events, by the events
+// store's statement.)
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Outcome, Severity } from '../events/event.enums.js';
-import { WRITE_SHARDS } from '../events/rollups.js';
 import type { RoutingConfig, RuleSpec } from './evaluate.js';
 import type { TargetConfig, TargetKind } from './target-config.js';
 
@@ -66,21 +65,6 @@ export interface DeliveryRecord {
   lastError: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
-}
-
-export interface NewDelivery {
-  accountId: string;
-  eventId: string;
-  targetId: string;
-  routeId: string | null;
-  reason: DeliveryRecord['reason'];
-}
-
-export interface DropCount {
-  accountId: string;
-  location: string;
-  action: string;
-  count: number;
 }
 
 type TargetRow = Prisma.TargetGetPayload<object>;
@@ -328,33 +312,6 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
       }
       const defaults = await client.query('SELECT target_id::text FROM settings_default_targets WHERE account_id = $1 ORDER BY position', [accountId]);
       return { routes: [...routes.values()], defaultTargetIds: defaults.rows.map((d) => d.target_id) };
-    },
-
-    /** Writes deliveries and drop counts of a batch in one statement. */
-    async writeRouting(client: Queryable, deliveries: NewDelivery[], drops: DropCount[]): Promise<void> {
-      if (!deliveries.length && !drops.length) return;
-      await client.query(
-        `WITH d AS (
-           INSERT INTO deliveries (account_id, event_id, target_id, route_id, reason)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::"DeliveryReason"[])
-           ON CONFLICT (account_id, event_id, target_id) DO NOTHING),
-         x AS (
-           INSERT INTO routing_drops AS r (account_id, location, action, shard, count, last_at)
-           SELECT a, l, n, pg_backend_pid() % ${WRITE_SHARDS}, c, now() FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[]) AS t(a, l, n, c) ORDER BY 1, 2, 3
-           ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at)
-         SELECT 1`,
-        [
-          deliveries.map((d) => d.accountId),
-          deliveries.map((d) => d.eventId),
-          deliveries.map((d) => d.targetId),
-          deliveries.map((d) => d.routeId),
-          deliveries.map((d) => d.reason),
-          drops.map((d) => d.accountId),
-          drops.map((d) => d.location),
-          drops.map((d) => d.action),
-          drops.map((d) => d.count),
-        ],
-      );
     },
 
     async listDrops(accountId: string): Promise<Array<{ location: string; action: string; count: number; lastAt: Date }>> {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
 import { canonicalJson, eventContent } from '../../src/events/canonical.js';
 import { rowToRecord, ALL_COLUMNS } from '../../src/events/events.store.js';
-import { chainLink, chainLinksHex, GENESIS } from '../../src/integrity/chain.js';
+import { chainLink, GENESIS } from '../../src/integrity/chain.js';
 import { serverUrl } from '../support/database.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -96,19 +96,28 @@ describe('the chain', () => {
       expect(chainLink(previous, Number(row.seq), record, Buffer.from(content)).equals(link)).toBe(true);
       previous = link;
     }
-    // Ingest's batch form gives the same links.
-    const records = rows.map((r) => rowToRecord(r));
-    const contents = records.map((r) => Buffer.from(canonicalJson(eventContent(r))));
-    expect(chainLinksHex(GENESIS, Number(rows[0].seq), records, contents)).toEqual(rows.map((r) => (r.hash as Buffer).toString('hex')));
   });
 
-  it("ingest's batch form equals chainLink for any content size (its buffer grows)", async () => {
-    const { rows } = await sql(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')} ${LINKED} WHERE l.account_id = 'local' ORDER BY l.seq LIMIT 3`);
-    const records = rows.map((r, i) => ({ ...rowToRecord(r), message: 'x'.repeat([10, 5000, 70_000][i]!) }));
+  it("ingest's link function in PostgreSQL equals chainLink, for any content size and text", async () => {
+    const { rows } = await sql(`SELECT ${ALL_COLUMNS.map((c) => `e.${c}`).join(', ')} ${LINKED} WHERE l.account_id = 'local' ORDER BY l.seq LIMIT 4`);
+    const receivedAt = new Date('2026-11-21T10:11:12.345Z');
+    const messages = ['x'.repeat(10), 'Zoë 値 🔒 \\ "quoted"\n\t', 'y'.repeat(5000), 'z'.repeat(70_000)];
+    const records = rows.map((r, i) => ({ ...rowToRecord(r), id: `fn-${i}`, receivedAt, message: messages[i]! }));
     const contents = records.map((r) => Buffer.from(canonicalJson(eventContent(r))));
-    let previous: Buffer = createHash('sha256').update('start').digest();
-    const expected = records.map((r, i) => (previous = chainLink(previous, 41 + i, r)).toString('hex'));
-    expect(chainLinksHex(createHash('sha256').update('start').digest(), 41, records, contents)).toEqual(expected);
+    // A chain of its own, rolled back: from the genesis link, at positions 1, 2, ...
+    const client = await gw.gateway.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT audit_link_batch($1, $2, $3, $4, $5)', ['chain-fn-test', records.map((r) => r.id), Buffer.concat(contents), contents.map((c) => c.length), receivedAt.toISOString()]);
+      const links = await client.query("SELECT seq, hash FROM event_links WHERE account_id = 'chain-fn-test' ORDER BY seq");
+      let previous: Buffer = GENESIS;
+      const expected = records.map((r, i) => (previous = chainLink(previous, i + 1, r)).toString('hex'));
+      expect(links.rows.map((l) => (l.hash as Buffer).toString('hex'))).toEqual(expected);
+      expect((await client.query("SELECT seq, head FROM event_chains WHERE account_id = 'chain-fn-test'")).rows[0]).toEqual({ seq: '4', head: Buffer.from(expected[3]!, 'hex') });
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('verifies an untouched chain, whole or in part', async () => {
