@@ -255,9 +255,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const snapshot = await catalog.snapshotKnowing(inputs.map((i) => i.action));
     const warnings: EventWarning[] = [];
     const records: EventRecord[] = [];
-    // Serialised once, to UTF-8: the content hash (idempotent retries) hashes it, and
-    // PostgreSQL hashes it into the chain link.
-    const canonical: Buffer[] = [];
+    // Serialised once: the content hash (idempotent retries) hashes it, and PostgreSQL
+    // hashes it into the chain link.
+    const canonical: string[] = [];
     const hashes: string[] = [];
     for (let i = 0; i < inputs.length; i++) {
       // A large batch lets the other requests' database answers in between: the connections
@@ -265,10 +265,10 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const record = normalise(inputs[i]!, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings);
       if (!record || issues.size) continue;
-      const bytes = Buffer.from(canonicalEvent(record));
+      const content = canonicalEvent(record);
       records.push(record);
-      canonical.push(bytes);
-      hashes.push(hash('sha256', bytes, 'hex'));
+      canonical.push(content);
+      hashes.push(hash('sha256', content, 'hex'));
     }
     issues.throwIfAny();
 

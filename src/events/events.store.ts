@@ -387,21 +387,21 @@ export function createEventsStore(pool: pg.Pool) {
 
     /**
      * Stores a batch of new events of one account (RECORD_SQL): the events, their links,
-     * counts and routing. `events` in chain order, with each one's canonical content (UTF-8)
-     * and content hash (hex); all received at `receivedAt`. Returns the chain position of
+     * counts and routing. `events` in chain order, with each one's canonical content and
+     * content hash (hex); all received at `receivedAt`. Returns the chain position of
      * the last. Fails on an id stored already (unique violation of events_pkey), or with
      * SQLSTATE STALE_ROUTING when `routing` was decided at an old routing version.
      */
-    async record(accountId: string, events: EventRecord[], contents: Buffer[], contentHashes: string[], receivedAt: Date, routing: BatchRouting): Promise<number> {
+    async record(accountId: string, events: EventRecord[], contents: string[], contentHashes: string[], receivedAt: Date, routing: BatchRouting): Promise<number> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
       const values: unknown[] = INSERT_COLUMNS.map(([, cast, text]) => columnLiteral(events, contentHashes, order, text, PLAIN_CASTS.has(cast)));
       const { deliveries, drops } = routing;
       values.push(
         accountId,
         arrayLiteral(events.map((e) => e.id)),
-        // Sent as one binary parameter (pg sends a Buffer as bytes), sliced in PostgreSQL.
-        Buffer.concat(contents),
-        `{${contents.map((c) => c.length).join(',')}}`,
+        // In UTF-8, as one binary parameter (pg sends a Buffer as bytes), sliced in PostgreSQL.
+        Buffer.from(contents.join('')),
+        `{${contents.map((c) => Buffer.byteLength(c)).join(',')}}`,
         receivedAt.toISOString(),
         routing.version,
         arrayLiteral(deliveries.map((d) => d.eventId)),
