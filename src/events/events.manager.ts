@@ -1,6 +1,5 @@
 // The events domain: recording events (checked against the catalog, idempotent, all or
 // nothing per batch) and reading them (filters, keyset pages, counts, stats, streams).
-import type pg from 'pg';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
@@ -296,7 +295,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const events = toStore.map((i) => records[i]!);
       try {
         const { routing, afterCommit } = await router(accountId, events, snapshot, freshRouting);
-        const seq = await store.record(accountId, events, toStore.map((i) => canonical[i]!), toStore.map((i) => hashes[i]!), now, routing);
+        const seq = await store.record(accountId, events, toStore.map((i) => canonical[i]!), toStore.map((i) => hashes[i]!), routing);
         afterCommit?.();
         committed.forEach((tell) => tell(accountId, seq));
         break;
@@ -322,7 +321,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
    * event goes to `stored`), else refused; returns the rest.
    */
   async function leaveOutStored(accountId: string, toStore: number[], records: EventRecord[], hashes: string[], batch: boolean, stored: Map<string, EventRecord>): Promise<number[]> {
-    const found = await store.findWithHashes(store.pool, accountId, toStore.map((i) => records[i]!.id));
+    const found = await store.findWithHashes(accountId, toStore.map((i) => records[i]!.id));
     const conflicts: Array<{ index: number; field: string; reason: string }> = [];
     for (const i of toStore) {
       const id = records[i]!.id;
@@ -398,7 +397,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
 
     /** Stored events by id (all fields). */
     async eventsByIds(accountId: string, ids: string[]): Promise<Map<string, EventRecord>> {
-      const found = await store.findWithHashes(store.pool, accountId, ids);
+      const found = await store.findWithHashes(accountId, ids);
       return new Map([...found].map(([id, { record }]) => [id, record]));
     },
 

@@ -388,11 +388,11 @@ export function createEventsStore(pool: pg.Pool) {
     /**
      * Stores a batch of new events of one account (RECORD_SQL): the events, their links,
      * counts and routing. `events` in chain order, with each one's canonical content and
-     * content hash (hex); all received at `receivedAt`. Returns the chain position of
+     * content hash (hex); a batch's events share their receipt time. Returns the chain position of
      * the last. Fails on an id stored already (unique violation of events_pkey), or with
      * SQLSTATE STALE_ROUTING when `routing` was decided at an old routing version.
      */
-    async record(accountId: string, events: EventRecord[], contents: string[], contentHashes: string[], receivedAt: Date, routing: BatchRouting): Promise<number> {
+    async record(accountId: string, events: EventRecord[], contents: string[], contentHashes: string[], routing: BatchRouting): Promise<number> {
       const order = events.map((_, i) => i).sort((a, b) => (events[a]!.id < events[b]!.id ? -1 : events[a]!.id > events[b]!.id ? 1 : 0));
       const values: unknown[] = INSERT_COLUMNS.map(([, cast, text]) => columnLiteral(events, contentHashes, order, text, PLAIN_CASTS.has(cast)));
       const { deliveries, drops } = routing;
@@ -402,7 +402,7 @@ export function createEventsStore(pool: pg.Pool) {
         // In UTF-8, as one binary parameter (pg sends a Buffer as bytes), sliced in PostgreSQL.
         Buffer.from(contents.join('')),
         `{${contents.map((c) => Buffer.byteLength(c)).join(',')}}`,
-        receivedAt.toISOString(),
+        events[0]!.receivedAt.toISOString(),
         routing.version,
         arrayLiteral(deliveries.map((d) => d.eventId)),
         arrayLiteral(deliveries.map((d) => d.targetId)),
@@ -445,8 +445,8 @@ export function createEventsStore(pool: pg.Pool) {
     },
 
     /** Stored events with these ids, with their content hash. */
-    async findWithHashes(client: pg.PoolClient | pg.Pool, accountId: string, ids: string[]): Promise<Map<string, { record: EventRecord; hash: Buffer }>> {
-      const { rows } = await client.query(`SELECT ${ALL_COLUMNS.join(', ')}, content_hash FROM events WHERE account_id = $1 AND id = ANY($2::text[])`, [accountId, ids]);
+    async findWithHashes(accountId: string, ids: string[]): Promise<Map<string, { record: EventRecord; hash: Buffer }>> {
+      const { rows } = await pool.query(`SELECT ${ALL_COLUMNS.join(', ')}, content_hash FROM events WHERE account_id = $1 AND id = ANY($2::text[])`, [accountId, ids]);
       return new Map(rows.map((r) => [r.id as string, { record: rowToRecord(r), hash: r.content_hash as Buffer }]));
     },
 

@@ -1,7 +1,6 @@
 // The routing domain: targets, routes and settings with their consistency rules, the
 // routing of recorded events (deliveries written with the events), explain and
 // coverage, and the delivery queue's operations. GraphQL and any tool go through here.
-import type pg from 'pg';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
@@ -92,7 +91,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createRoutingManager({ store, catalog, events, log, limits: overrides, audit, onWrite }: RoutingManagerDeps) {
   const limits: RoutingLimits = { ...DEFAULT_LIMITS, ...overrides };
   /** Routing configuration per account, with the routing version it was read at. */
-  const configs = new Map<string, { version: number; config: RoutingConfig }>();
+  const configs = new Map<string, { version: number | null; config: RoutingConfig }>();
   const listeners = new Set<() => void>();
 
   function checkName(issues: IssueList, field: string, name: string | null | undefined) {
@@ -176,23 +175,19 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     return route;
   }
 
-  /** The account's routing configuration at `version` (read again when it is not the one held). */
-  async function configFor(client: pg.PoolClient | pg.Pool, accountId: string, version: number | undefined): Promise<RoutingConfig> {
-    const cached = configs.get(accountId);
-    if (version === undefined) return { routes: [], defaultTargetIds: [] };
-    if (cached && cached.version === version) return cached.config;
-    const config = await store.loadRoutingConfig(client, accountId);
-    configs.set(accountId, { version, config });
-    return config;
-  }
-
-  /** The account's routing version as last read here (null: no routing yet), or read now. */
-  const versions = new Map<string, number | null>();
-  async function routingVersion(accountId: string, fresh: boolean): Promise<number | null> {
-    if (!fresh && versions.has(accountId)) return versions.get(accountId)!;
-    const version = (await store.routingVersions(store.pool, [accountId])).get(accountId) ?? null;
-    versions.set(accountId, version);
-    return version;
+  /**
+   * The account's routing version (null: no routing yet) and configuration: as last read
+   * here, or with `fresh` at the current version (the configuration read again only when
+   * the version moved).
+   */
+  async function routingOf(accountId: string, fresh: boolean): Promise<{ version: number | null; config: RoutingConfig }> {
+    const held = configs.get(accountId);
+    if (held && !fresh) return held;
+    const version = await store.routingVersion(accountId);
+    if (held && held.version === version) return held;
+    const routing = { version, config: version === null ? { routes: [], defaultTargetIds: [] } : await store.loadRoutingConfig(accountId) };
+    configs.set(accountId, routing);
+    return routing;
   }
 
   function decide(config: RoutingConfig, e: { location: string; action: string; actionId?: number; severity: Severity; outcome: Outcome }, catalogAction: string | null, explain = false): RoutingDecision {
@@ -205,8 +200,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
    * that it is still the current one (else this runs again with `fresh`).
    */
   const routeBatch: Router = async (accountId, stored, snapshot, fresh) => {
-    const version = await routingVersion(accountId, fresh);
-    const config = await configFor(store.pool, accountId, version ?? undefined);
+    const { version, config } = await routingOf(accountId, fresh);
     const routing: BatchRouting = { version, deliveries: [], drops: [] };
     const drops = new Map<string, BatchRouting['drops'][number]>();
     for (const e of stored) {
@@ -435,8 +429,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
         ? await events.prepareEvent(accountId, subject.event)
         : await events.getEvent(accountId, subject.eventId!, ['id', 'event_time', 'action_id', 'action', 'location', 'severity', 'outcome', 'service_prefix']);
       if (!event) throw new NotFoundError('event', subject.eventId!);
-      const version = (await store.routingVersions(store.pool, [accountId])).get(accountId);
-      const config = await configFor(store.pool, accountId, version);
+      const { config } = await routingOf(accountId, true);
       const snapshot = await catalog.snapshot();
       return { event, decision: decide(config, event, snapshot.actionsById.get(event.actionId)?.name ?? null, true) };
     },
@@ -444,8 +437,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     /** Catalog actions and locations whose events would reach no target. */
     async coverage(accountId: string): Promise<{ pairs: number; covered: number; gaps: CoverageGap[] }> {
       const snapshot = await catalog.snapshot();
-      const version = (await store.routingVersions(store.pool, [accountId])).get(accountId);
-      const config = await configFor(store.pool, accountId, version);
+      const { config } = await routingOf(accountId, true);
       const everywhere = [...snapshot.locationCodes];
       const gaps: CoverageGap[] = [];
       let pairs = 0;

@@ -289,15 +289,16 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
       return db.target.findMany({ where: { accountId, region: { notIn: regions } }, select: { name: true, region: true }, orderBy: { name: 'asc' } });
     },
 
-    // ---- what ingest reads and writes (inside its transaction) ---------------------------
+    // ---- what ingest reads ----------------------------------------------------------------
 
-    async routingVersions(client: Queryable, accountIds: string[]): Promise<Map<string, number>> {
-      const { rows } = await client.query('SELECT id, routing_version FROM accounts WHERE id = ANY($1::text[])', [accountIds]);
-      return new Map(rows.map((r) => [r.id as string, r.routing_version as number]));
+    /** The account's routing version (null: the account has no row, so no routing). */
+    async routingVersion(accountId: string): Promise<number | null> {
+      const { rows } = await pool.query('SELECT routing_version FROM accounts WHERE id = $1', [accountId]);
+      return rows[0] ? (rows[0].routing_version as number) : null;
     },
 
-    async loadRoutingConfig(client: Queryable, accountId: string): Promise<RoutingConfig> {
-      const { rows } = await client.query(
+    async loadRoutingConfig(accountId: string): Promise<RoutingConfig> {
+      const { rows } = await pool.query(
         `SELECT r.id, r.name, rr.position, rr.locations, rr.action_patterns, rr.min_severity, rr.outcomes::text[] AS outcomes,
                 array_agg(rt.target_id::text ORDER BY rt.position) AS target_ids
            FROM routes r JOIN route_rules rr ON rr.route_id = r.id JOIN rule_targets rt ON rt.rule_id = rr.id
@@ -310,7 +311,7 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
         route.rules.push({ locations: r.locations, targetIds: r.target_ids, actionPatterns: r.action_patterns, minSeverity: r.min_severity, outcomes: r.outcomes });
         routes.set(r.id, route);
       }
-      const defaults = await client.query('SELECT target_id::text FROM settings_default_targets WHERE account_id = $1 ORDER BY position', [accountId]);
+      const defaults = await pool.query('SELECT target_id::text FROM settings_default_targets WHERE account_id = $1 ORDER BY position', [accountId]);
       return { routes: [...routes.values()], defaultTargetIds: defaults.rows.map((d) => d.target_id) };
     },
 
