@@ -35,17 +35,32 @@ const EARLIEST = Date.UTC(1990, 0, 1);
 /** How deep request and response data may nest (PostgreSQL and the hashing recurse). */
 export const MAX_JSON_DEPTH = 32;
 
-/** Why a JSON value cannot be stored (too deep, or a NUL that jsonb refuses), or null. */
+/**
+ * Text PostgreSQL cannot hold as it is: an unpaired UTF-16 surrogate would be stored as U+FFFD
+ * (so the stored event would no longer match its content hash and chain link), and jsonb
+ * refuses it outright.
+ */
+const UNPAIRED_SURROGATE = 'must be valid Unicode text (it holds an unpaired surrogate, \\uD800-\\uDFFF)';
+
+function jsonStringProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+  if (!text.isWellFormed()) return UNPAIRED_SURROGATE;
+  return null;
+}
+
+/** Why a JSON value cannot be stored (too deep, a NUL or unpaired surrogate that jsonb refuses), or null. */
 function jsonProblem(root: unknown): string | null {
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length) {
     const [value, depth] = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+      const problem = jsonStringProblem(value);
+      if (problem) return problem;
     } else if (value && typeof value === 'object') {
       if (depth > MAX_JSON_DEPTH) return `must not nest more than ${MAX_JSON_DEPTH} levels deep`;
       for (const [k, v] of Object.entries(value)) {
-        if (k.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
+        const problem = jsonStringProblem(k);
+        if (problem) return problem;
         stack.push([v, depth + 1]);
       }
     }
@@ -142,6 +157,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     if (value.length === 0) issues.add(field, 'must not be empty (omit it instead)', index);
     else if (value.length > max) issues.add(field, `must be at most ${max} characters`, index);
     else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) issues.add(field, 'must not contain control characters', index);
+    else if (!value.isWellFormed()) issues.add(field, UNPAIRED_SURROGATE, index);
   }
 
   function jsonValue(issues: IssueList, field: string, value: unknown, index: number | undefined): JsonValue | null {
