@@ -5,6 +5,7 @@ import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
 import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
+import { UNPAIRED_SURROGATE } from '../errors/unicode.js';
 import type { Logger } from '../logging/logger.js';
 import { hash } from 'node:crypto';
 import { canonicalEvent } from './canonical.js';
@@ -35,13 +36,7 @@ const EARLIEST = Date.UTC(1990, 0, 1);
 /** How deep request and response data may nest (PostgreSQL and the hashing recurse). */
 export const MAX_JSON_DEPTH = 32;
 
-/**
- * Text PostgreSQL cannot hold as it is: an unpaired UTF-16 surrogate would be stored as U+FFFD
- * (so the stored event would no longer match its content hash and chain link), and jsonb
- * refuses it outright.
- */
-const UNPAIRED_SURROGATE = 'must be valid Unicode text (it holds an unpaired surrogate, \\uD800-\\uDFFF)';
-
+/** Text jsonb refuses. (Requests over HTTP are checked before, see errors/unicode.ts; the audit trail and the generator come here directly.) */
 function jsonStringProblem(text: string): string | null {
   if (text.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
   if (!text.isWellFormed()) return UNPAIRED_SURROGATE;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { ErrorCode } from '../errors/codes.js';
+import { mayHoldUnpairedSurrogate, unpairedSurrogates } from '../errors/unicode.js';
 import { isRefusal, type Refusal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
@@ -138,6 +139,14 @@ async function handleGraphQL(
     return sendErrors(res, identity.status, identity.code, identity.message, identity.extensions);
   }
   const principal = identity;
+  if (body && typeof body === 'object' && mayHoldUnpairedSurrogate(raw)) {
+    const issues = (Array.isArray(body) ? body : [body]).flatMap((operation) => unpairedSurrogates((operation as { variables?: unknown } | null)?.variables));
+    if (issues.length) {
+      const [{ field, reason }] = issues as [(typeof issues)[0]];
+      const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+      return sendErrors(res, 400, ErrorCode.BAD_USER_INPUT, `${field}: ${reason}${more}`, { field, reason, issues });
+    }
+  }
   // A child of the root logger, not of the request's: a logger made from a logger made for
   // one request becomes a prototype of its own, which V8 sets up anew for every request.
   const requestLog = principal.keyId ? options.log.child({ reqId: requestId, keyId: principal.keyId, account: principal.accountId }) : log;

@@ -157,8 +157,8 @@ describe('recordEvent', () => {
     ['control characters', { message: 'bell\u0007' }, 'input.message', /control characters/],
     // Stored as U+FFFD, the event would no longer match its hash and link; jsonb refuses it.
     ['an unpaired surrogate in text', { message: 'lone \ud800 here' }, 'input.message', /valid Unicode text \(it holds an unpaired surrogate/],
-    ['an unpaired surrogate in request data', { requestData: { note: 'lone \udc00' } }, 'input.requestData', /unpaired surrogate/],
-    ['an unpaired surrogate in a response data key', { responseData: { 'key \ud83d': 1 } }, 'input.responseData', /unpaired surrogate/],
+    ['an unpaired surrogate in request data', { requestData: { note: 'lone \udc00' } }, 'input.requestData.note', /unpaired surrogate/],
+    ['an unpaired surrogate in a response data key', { responseData: { 'key \ud83d': 1 } }, 'input.responseData', /holds a key that is not valid Unicode text/],
     ['an id over 128 characters', { id: 'i'.repeat(129) }, 'input.id', /at most 128/],
   ])('refuses %s', async (_label, overrides, field, reason) => {
     const error = await refused(RECORD, { input: event(overrides) });

@@ -247,3 +247,24 @@ it(`survives ${TOTAL} malformed requests: no crash, no 5xx, nothing written`, as
   expect((await gw.gql('{ events(first: 1) { totalCount } }')).body.data!.events.totalCount).toBeGreaterThanOrEqual(50);
   expect(await tableCounts()).toEqual(before);
 }, 300_000);
+
+it('refuses an unpaired surrogate anywhere in the variables (which PostgreSQL would store as U+FFFD, or jsonb refuse), naming each place, and writes nothing', async () => {
+  const before = await tableCounts();
+  const target = await gw.gql('mutation($i: CreateTargetInput!) { createTarget(input: $i) { target { id } } }', {
+    i: { name: 'lone \ud800 target', region: 'us-south', webhook: { url: 'http://127.0.0.1:9/x', secret: 'abcdefghijklmnopqrstuvwxyz' } },
+  });
+  expect(target.status).toBe(400);
+  expect(target.body.errors?.[0]).toMatchObject({
+    message: 'i.name: must be valid Unicode text (it holds an unpaired surrogate, \\uD800-\\uDFFF)',
+    extensions: { code: 'BAD_USER_INPUT', field: 'i.name' },
+  });
+  const good = { action: 'audit-log.vsi.reboot', eventTime: new Date().toISOString(), initiator: { id: 'IBMid-1' }, outcome: 'SUCCESS', location: 'us-south' };
+  const batch = await gw.gql(RECORD_MANY, { inputs: [good, { ...good, message: 'x\udfff' }, good, { ...good, requestData: { ['k\ud83d']: 1, v: ['\udc00'] } }] });
+  expect(batch.status).toBe(400);
+  expect(batch.body.errors?.[0]?.message).toMatch(/^inputs\[1\]\.message: must be valid Unicode text .* \(and 2 more\)$/);
+  expect((batch.body.errors?.[0]?.extensions?.issues as Array<{ field: string }>).map((i) => i.field)).toEqual(['inputs[1].message', 'inputs[3].requestData', 'inputs[3].requestData.v[0]']);
+  expect(await tableCounts()).toEqual(before);
+  // A surrogate pair is text like any other.
+  const pair = await gw.gql('mutation($input: EventInput!) { recordEvent(input: $input) { created event { message } } }', { input: { ...good, id: 'surrogate-pair', message: 'ok 😀' } });
+  expect(pair.body.data!.recordEvent).toEqual({ created: true, event: { message: 'ok 😀' } });
+});
