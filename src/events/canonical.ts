@@ -52,6 +52,38 @@ export function canonicalEvent(e: EventRecord): string {
   );
 }
 
+/**
+ * A batch's canonical contents in UTF-8, one after the other in one buffer: hashed from it
+ * (no second encoding) and sent whole to PostgreSQL, which hashes them into the chain.
+ */
+export function contentsWriter(expected: number) {
+  let buffer = Buffer.allocUnsafe(Math.max(expected, 1) * 2048);
+  let end = 0;
+  const starts: number[] = [];
+  return {
+    /** Appends a content; returns its bytes (a view of the buffer it was written to). */
+    add(content: string): Buffer {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (buffer.length - end < content.length * 3) {
+        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, end + content.length * 3));
+        buffer.copy(grown, 0, 0, end);
+        buffer = grown;
+      }
+      starts.push(end);
+      end += buffer.write(content, end);
+      return buffer.subarray(starts[starts.length - 1]!, end);
+    },
+    /** The contents at `indices` (in that order, by order of addition) and each one's size. */
+    contents(indices: number[]): { bytes: Buffer; lengths: number[] } {
+      const length = (i: number) => (i + 1 < starts.length ? starts[i + 1]! : end) - starts[i]!;
+      const lengths = indices.map(length);
+      const whole = indices.length === starts.length && indices.every((i, k) => i === k);
+      const bytes = whole ? buffer.subarray(0, end) : Buffer.concat(indices.map((i) => buffer.subarray(starts[i]!, starts[i]! + length(i))));
+      return { bytes, lengths };
+    },
+  };
+}
+
 export function contentHash(event: EventRecord): Buffer {
   return createHash('sha256').update(canonicalEvent(event)).digest();
 }

@@ -8,7 +8,7 @@ import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
 import { UNPAIRED_SURROGATE } from '../errors/unicode.js';
 import type { Logger } from '../logging/logger.js';
 import { hash } from 'node:crypto';
-import { canonicalEvent } from './canonical.js';
+import { canonicalEvent, contentsWriter } from './canonical.js';
 import { Outcome } from './event.enums.js';
 import { checkFilter, filterSql, SqlParams, type CheckedFilter, type EventFilter } from './event-filter.js';
 import { uuidv7 } from './event-id.js';
@@ -267,7 +267,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const records: EventRecord[] = [];
     // Serialised once: the content hash (idempotent retries) hashes it, and PostgreSQL
     // hashes it into the chain link.
-    const canonical: string[] = [];
+    const canonical = contentsWriter(inputs.length);
     const hashes: string[] = [];
     for (let i = 0; i < inputs.length; i++) {
       // A large batch lets the other requests' database answers in between: the connections
@@ -275,10 +275,8 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const record = normalise(inputs[i]!, batch ? i : undefined, batch ? `inputs[${i}].` : 'input.', accountId, snapshot, now, issues, warnings);
       if (!record || issues.size) continue;
-      const content = canonicalEvent(record);
       records.push(record);
-      canonical.push(content);
-      hashes.push(hash('sha256', content, 'hex'));
+      hashes.push(hash('sha256', canonical.add(canonicalEvent(record)), 'hex'));
     }
     issues.throwIfAny();
 
@@ -306,7 +304,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const events = toStore.map((i) => records[i]!);
       try {
         const { routing, afterCommit } = await router(accountId, events, snapshot, freshRouting);
-        const seq = await store.record(accountId, events, toStore.map((i) => canonical[i]!), toStore.map((i) => hashes[i]!), routing);
+        const seq = await store.record(accountId, events, canonical.contents(toStore), toStore.map((i) => hashes[i]!), routing);
         afterCommit?.();
         committed.forEach((tell) => tell(accountId, seq));
         break;

@@ -1,6 +1,6 @@
 // The hand-written canonical serialisation of events must equal the generic one.
 import { describe, expect, it } from 'vitest';
-import { canonicalEvent, canonicalJson, contentHash, eventContent } from '../../src/events/canonical.js';
+import { canonicalEvent, canonicalJson, contentHash, contentsWriter, eventContent } from '../../src/events/canonical.js';
 import type { EventRecord } from '../../src/events/event.model.js';
 import { prng } from '../../src/events/generator.js';
 import { AddressType, CredentialType, InitiatorType, Outcome, Severity } from '../../src/events/event.enums.js';
@@ -61,6 +61,21 @@ describe('canonical serialisation', () => {
     const e = randomEvent(prng(9), 1);
     expect(contentHash({ ...e, receivedAt: new Date(0), accountId: 'other' })).toEqual(contentHash(e));
     expect(contentHash({ ...e, message: `${e.message}!` })).not.toEqual(contentHash(e));
+  });
+
+  it("a batch's contents buffer holds each content's UTF-8 bytes, also after it grows", () => {
+    const random = prng(5);
+    const contents = Array.from({ length: 40 }, (_, n) => canonicalEvent(randomEvent(random, n)) + 'é😀'.repeat(n * 20));
+    // Room for one content at first: it grows several times.
+    const writer = contentsWriter(1);
+    contents.forEach((c) => expect(writer.add(c).equals(Buffer.from(c))).toBe(true));
+    const all = writer.contents(contents.map((_, i) => i));
+    expect(all.bytes.equals(Buffer.from(contents.join('')))).toBe(true);
+    expect(all.lengths).toEqual(contents.map((c) => Buffer.byteLength(c)));
+    // A subset (a batch written again without the events stored meanwhile), in the order given.
+    const some = writer.contents([39, 3, 17]);
+    expect(some.bytes.equals(Buffer.from(contents[39]! + contents[3]! + contents[17]!))).toBe(true);
+    expect(some.lengths).toEqual([39, 3, 17].map((i) => Buffer.byteLength(contents[i]!)));
   });
 });
 
