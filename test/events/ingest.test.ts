@@ -66,7 +66,36 @@ describe('recordEvent', () => {
     expect(await stored()).toEqual({ events: before.events + 1, minute: before.minute + 1, hour: before.hour + 1 });
   });
 
-  // Ingest sends them as array literals (embedded) or in COPY's text format (a server).
+  // Ingest sends each column as a binary array (text as UTF-8, no quoting), enums as array literals.
+  it('stores times before and after PostgreSQL\'s epoch to the millisecond, and numbers, flags and enums as sent', async () => {
+    const times = ['1990-01-01T00:00:00.000Z', '1999-12-31T23:59:59.999Z', '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.001Z', '2024-02-29T12:34:56.789Z'];
+    const inputs = times.map((eventTime, i) =>
+      event({
+        id: `epoch-${i}`,
+        eventTime,
+        dataEvent: i % 2 === 0,
+        saveServiceCopy: i % 2 === 1,
+        outcome: 'FAILURE',
+        reason: { reasonCode: 500 + i },
+        initiator: { id: 'IBMid-100', typeURI: 'SERVICE_ID', credential: { type: 'APIKEY' }, host: { address: '10.0.0.1', addressType: 'IPV4' } },
+      }),
+    );
+    const res = await gw.gql(RECORD_MANY, { inputs });
+    expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+    for (const [i, eventTime] of times.entries()) {
+      const { body } = await gw.gql<{ event: Record<string, any> }>('query($id: String!) { event(id: $id) { eventTime dataEvent saveServiceCopy outcome severity reason { reasonCode } initiator { typeURI credential { type } host { address addressType } } } }', { id: `epoch-${i}` });
+      expect(body.data!.event).toEqual({
+        eventTime,
+        dataEvent: i % 2 === 0,
+        saveServiceCopy: i % 2 === 1,
+        outcome: 'FAILURE',
+        severity: 500 + i === 503 ? 'CRITICAL' : 'WARNING', // from the reason code
+        reason: { reasonCode: 500 + i },
+        initiator: { typeURI: 'SERVICE_ID', credential: { type: 'APIKEY' }, host: { address: '10.0.0.1', addressType: 'IPV4' } },
+      });
+    }
+  });
+
   it('stores text and JSON with quotes, backslashes, commas, braces, the word NULL, \\N, tabs and line breaks exactly as sent', async () => {
     const awkward = ['say "hi", \\o/ {x}', 'NULL', 'C:\\path\\"q"', 'ünïcødé ✓,\nline\ttab\r\nCRLF', '{}', '"', '\\', '\\N', '\\.', 'a\\tb\\nc'];
     const inputs = awkward.map((text, i) =>
