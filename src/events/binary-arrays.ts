@@ -6,10 +6,10 @@
 // written as PostgreSQL holds them. `pg` sends a Buffer parameter in binary format.
 
 /** How a column's values are written; each maps to one element type. */
-export type BinaryKind = 'text' | 'int' | 'bool' | 'time' | 'json' | 'hash';
+export type BinaryKind = 'text' | 'int' | 'bigint' | 'bool' | 'time' | 'json' | 'hash';
 
 /** The element type of each kind (pg_type OIDs, fixed in every PostgreSQL). */
-const ELEMENT_TYPE: Record<BinaryKind, number> = { text: 25, int: 23, bool: 16, time: 1184, json: 3802, hash: 17 };
+const ELEMENT_TYPE: Record<BinaryKind, number> = { text: 25, int: 23, bigint: 20, bool: 16, time: 1184, json: 3802, hash: 17 };
 
 /** PostgreSQL counts time in microseconds from 2000-01-01 UTC. */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
@@ -18,12 +18,12 @@ const TWO_32 = 2 ** 32;
 /**
  * Writes columns of a batch, each as a binary array, into one buffer (grown as needed) and
  * returns a view of it per column. A value of a column is null/undefined (SQL NULL) or: a
- * string (text), an integer (int), a boolean (bool), a Date (time), any JSON value (json) or
- * a SHA-256 in hex (hash). Strings must be well-formed UTF-16 without NUL (the events
+ * string (text), an integer (int, bigint: below 2^53), a boolean (bool), a Date or
+ * milliseconds since 1970 (time), any JSON value (json) or a SHA-256 in hex (hash). Strings must be well-formed UTF-16 without NUL (the events
  * manager refuses the others).
  */
 export function binaryArrays(count: number, columns: Array<{ kind: BinaryKind; value: (row: number) => unknown }>): Buffer[] {
-  let buffer = Buffer.allocUnsafe(Math.max(64 * 1024, count * columns.length * 24));
+  let buffer = Buffer.allocUnsafe(Math.max(1024, count * columns.length * 24));
   let end = 0;
   const room = (bytes: number) => {
     if (end + bytes <= buffer.length) return;
@@ -73,14 +73,15 @@ export function binaryArrays(count: number, columns: Array<{ kind: BinaryKind; v
           buffer[end + 4] = v ? 1 : 0;
           end += 5;
           break;
+        case 'bigint':
         case 'time': {
-          // An int64, written as two halves (exact: microseconds stay below 2^53).
-          const micros = ((v as Date).getTime() - POSTGRES_EPOCH_MS) * 1000;
-          const high = Math.floor(micros / TWO_32);
+          // An int64 (microseconds from 2000 for a time), written as two halves: exact below 2^53.
+          const n = kind === 'bigint' ? (v as number) : ((typeof v === 'number' ? v : (v as Date).getTime()) - POSTGRES_EPOCH_MS) * 1000;
+          const high = Math.floor(n / TWO_32);
           room(12);
           buffer.writeInt32BE(8, end);
           buffer.writeInt32BE(high, end + 4);
-          buffer.writeUInt32BE(micros - high * TWO_32, end + 8);
+          buffer.writeUInt32BE(n - high * TWO_32, end + 8);
           end += 12;
           break;
         }
@@ -105,4 +106,9 @@ export function binaryArrays(count: number, columns: Array<{ kind: BinaryKind; v
     views.push(buffer.subarray(start, end));
   }
   return views;
+}
+
+/** One binary array of `values` (see binaryArrays). */
+export function binaryArray(kind: BinaryKind, values: unknown[]): Buffer {
+  return binaryArrays(values.length, [{ kind, value: (row) => values[row] }])[0]!;
 }

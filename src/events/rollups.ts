@@ -51,11 +51,11 @@ const DIMENSION_TEXT: Record<RollupDimension, (e: EventRecord) => string> = {
 
 /** A batch's additions to one rollup, as columns: a row per bucket and dimension values. */
 export interface RollupAdditions {
-  /** Bucket starts (ISO 8601, UTC). */
-  buckets: string[];
-  /** Per dimension of the rollup, in its order: each row's value. */
+  /** Bucket starts (milliseconds since 1970). */
+  buckets: number[];
+  /** Per dimension of the rollup, in its order: each row's value (as DIMENSION_TEXT writes it). */
   dims: string[][];
-  counts: string[];
+  counts: number[];
 }
 
 /**
@@ -66,7 +66,7 @@ export interface RollupAdditions {
 export function rollupAdditions(rollup: Rollup, events: EventRecord[]): RollupAdditions {
   const values = rollup.dims.map((d) => DIMENSION_TEXT[d]);
   const out: RollupAdditions = { buckets: [], dims: rollup.dims.map(() => []), counts: [] };
-  const counts: number[] = [];
+  const counts = out.counts;
   const buckets = new Map<number, Map<string, any>>();
   const last = values.length - 1;
   for (const e of events) {
@@ -87,21 +87,8 @@ export function rollupAdditions(rollup: Rollup, events: EventRecord[]): RollupAd
     }
     node.set(leaf, counts.length);
     counts.push(1);
-    out.buckets.push(bucketStart(bucket));
+    out.buckets.push(bucket);
     values.forEach((value, d) => out.dims[d]!.push(value(e)));
   }
-  out.counts = counts.map(String);
   return out;
-}
-
-const BUCKET_STARTS = new Map<number, string>();
-
-/** A bucket's start in ISO 8601 (remembered: a batch's events fall in a few buckets, and so do the next batch's). */
-function bucketStart(ms: number): string {
-  let iso = BUCKET_STARTS.get(ms);
-  if (iso === undefined) {
-    if (BUCKET_STARTS.size > 10_000) BUCKET_STARTS.clear();
-    BUCKET_STARTS.set(ms, (iso = new Date(ms).toISOString()));
-  }
-  return iso;
 }
