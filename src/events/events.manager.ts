@@ -86,6 +86,23 @@ const LIMITS = {
   logSourceCRN: 512,
 } as const;
 
+/** The default message of each catalog action (made once per snapshot's action). */
+const DEFAULT_MESSAGES = new WeakMap<object, string>();
+
+/** `<service name>: <action description>` (the name given when the action has no description). */
+function defaultMessage(action: { description: string | null; service: { displayName: string } }, name: string): string {
+  let message = DEFAULT_MESSAGES.get(action);
+  if (message === undefined) {
+    const described = action.description?.replace(/\.\s*$/, '');
+    if (!described) return `${action.service.displayName}: ${name}`;
+    DEFAULT_MESSAGES.set(action, (message = `${action.service.displayName}: ${described}`));
+  }
+  return message;
+}
+
+/** Control characters but tab, line feed and carriage return. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 /** An accessor per bounded field, built once (ingest checks every field of every event). */
 const BOUNDED_FIELDS = Object.entries(LIMITS).map(([path, max]) => {
   const [a, b, c] = path.split('.') as [string, string?, string?];
@@ -147,16 +164,19 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
   /** Told, after each commit, the account and the position of its last new event. */
   const committed = new Set<(accountId: string, seq: number) => void>();
 
-  function checkString(issues: IssueList, field: string, value: string | null | undefined, index: number | undefined, max: number) {
-    if (value === null || value === undefined) return;
-    if (value.length === 0) issues.add(field, 'must not be empty (omit it instead)', index);
-    else if (value.length > max) issues.add(field, `must be at most ${max} characters`, index);
-    else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) issues.add(field, 'must not contain control characters', index);
-    else if (!value.isWellFormed()) issues.add(field, UNPAIRED_SURROGATE, index);
+  /** Checks a bounded string field; its name (`at` + `path`) is made only for a problem. */
+  function checkString(issues: IssueList, at: string, path: string, value: string, index: number | undefined, max: number) {
+    let problem: string | null = null;
+    if (value.length === 0) problem = 'must not be empty (omit it instead)';
+    else if (value.length > max) problem = `must be at most ${max} characters`;
+    else if (CONTROL_CHARACTERS.test(value)) problem = 'must not contain control characters';
+    else if (!value.isWellFormed()) problem = UNPAIRED_SURROGATE;
+    if (problem) issues.add(`${at}${path}`, problem, index);
   }
 
-  function jsonValue(issues: IssueList, field: string, value: unknown, index: number | undefined): JsonValue | null {
+  function jsonValue(issues: IssueList, at: string, name: string, value: unknown, index: number | undefined): JsonValue | null {
     if (value === null || value === undefined) return null;
+    const field = `${at}${name}`;
     // Depth first: serialising (here, and for the content hash) recurses.
     const problem = jsonProblem(value);
     if (problem) {
@@ -173,7 +193,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     const before = issues.size;
     for (const field of BOUNDED_FIELDS) {
       const value = field.get(input);
-      if (value !== null && value !== undefined) checkString(issues, `${at}${field.path}`, value as string, index, field.max);
+      if (value !== null && value !== undefined) checkString(issues, at, field.path, value as string, index, field.max);
     }
     const resolved = snapshot.resolve(input.action);
     if (!resolved) {
@@ -199,14 +219,13 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const problem = typeUriProblem(input.target.typeURI, resolved.action.service.prefix, resolved.objectType);
       if (problem) issues.add(`${at}target.typeURI`, problem, index);
     }
-    const requestData = jsonValue(issues, `${at}requestData`, input.requestData, index);
-    const responseData = jsonValue(issues, `${at}responseData`, input.responseData, index);
+    const requestData = jsonValue(issues, at, 'requestData', input.requestData, index);
+    const responseData = jsonValue(issues, at, 'responseData', input.responseData, index);
     if (issues.size > before || !resolved) return null;
 
     const action = resolved.action;
     if (action.deprecated) warnings.push({ index: index ?? 0, field: `${at}action`, message: `action "${action.name}" is deprecated` });
     const failure = input.outcome === Outcome.FAILURE;
-    const described = action.description?.replace(/\.\s*$/, '') || input.action;
     return {
       accountId,
       id: input.id ?? uuidv7(now.getTime()),
@@ -247,7 +266,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       reason: { reasonCode: code ?? null, reasonType: input.reason?.reasonType ?? null, reasonForFailure: input.reason?.reasonForFailure ?? null },
       severity: input.severity ?? defaultSeverity(code, input.outcome),
       location: input.location,
-      message: input.message ?? `${action.service.displayName}: ${described}${failure ? ' failure' : ''}`,
+      message: input.message ?? `${defaultMessage(action, input.action)}${failure ? ' failure' : ''}`,
       requestData,
       responseData,
       logSourceCRN: input.logSourceCRN ?? null,
