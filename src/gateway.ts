@@ -56,6 +56,8 @@ export interface Gateway {
 
 export interface ManagerOptions {
   eventsCountCap?: number;
+  /** Prepare ingest's statement once per connection (on a server; default true). */
+  preparedStatements?: boolean;
   routingLimits?: Config['routingLimits'];
   operatorAccount?: string;
   /** The checkpoint key's source and the verification limit (defaults: a key file in .data). */
@@ -69,6 +71,7 @@ export interface ManagerOptions {
 export function managerOptions(config: Config): ManagerOptions {
   return {
     eventsCountCap: config.eventsCountCap,
+    preparedStatements: config.preparedStatements,
     routingLimits: config.routingLimits,
     operatorAccount: config.operatorAccount,
     integrity: config.integrity,
@@ -83,7 +86,7 @@ export function createManagers(db: Database, log: Logger, options: ManagerOption
   // A change's audit record is in `events` by the time the change is answered.
   const onWrite = () => audit.afterChange();
   const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log, audit: audit.record, onWrite });
-  const events = createEventsManager({ store: createEventsStore(db.pool, { preparedIngest: db.kind === 'server' }), catalog, log, countCap: options.eventsCountCap });
+  const events = createEventsManager({ store: createEventsStore(db.pool, { preparedIngest: db.kind === 'server' && options.preparedStatements !== false }), catalog, log, countCap: options.eventsCountCap });
   audit.connect(events);
   const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite });
   const keys = createKeysManager({ store: createKeysStore(db.prisma), audit: audit.record, log, operatorAccount: options.operatorAccount ?? 'local', onWrite });

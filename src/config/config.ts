@@ -49,6 +49,7 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: positiveInt('a positive whole number of connections').default(10),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(5000),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(30000),
+  DATABASE_PREPARED_STATEMENTS: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).default('info'),
@@ -106,6 +107,8 @@ export interface Config {
   /** Folder for local state: the embedded database, delivery spools, the lock file. */
   dataDir: string;
   poolSize: number;
+  /** Whether ingest's statement is prepared once per connection (a server only; off behind a pooler that cannot keep them). */
+  preparedStatements: boolean;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
   logLevel: string;
@@ -185,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     database: e.DATABASE_URL ? { kind: 'server', url: e.DATABASE_URL } : { kind: 'embedded', dataDir },
     dataDir,
     poolSize: e.DATABASE_POOL_SIZE,
+    preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

@@ -300,3 +300,25 @@ describe('recordEvents', () => {
     expect((await refused(RECORD_MANY, { inputs: big })).message).toBe('inputs: must contain at most 1000 events (got 1001)');
   });
 });
+
+// Behind a pooler that cannot keep prepared statements, ingest's statement goes unnamed
+// (the embedded database always does).
+describe.skipIf(!serverUrl)('recordEvents with DATABASE_PREPARED_STATEMENTS=false', () => {
+  let plain: TestGateway;
+  beforeAll(async () => {
+    plain = await startTestGateway('events_ingest_unprepared', { DATABASE_PREPARED_STATEMENTS: 'false' });
+  });
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  it('records, returns stored events for a retry and refuses other content under a stored id', async () => {
+    const inputs = [event({ id: 'plain-1' }), event({ id: 'plain-2' })];
+    const first = await plain.gql(RECORD_MANY, { inputs });
+    expect(first.body.data!.recordEvents).toMatchObject({ createdCount: 2, duplicateCount: 0 });
+    const again = await plain.gql(RECORD_MANY, { inputs: [...inputs, event({ id: 'plain-3' })] });
+    expect(again.body.data!.recordEvents).toMatchObject({ createdCount: 1, duplicateCount: 2 });
+    const other = await plain.gql(RECORD_MANY, { inputs: [{ ...inputs[0]!, outcome: 'FAILURE' }] });
+    expect(other.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+});
