@@ -37,8 +37,8 @@ function writeText(buffer: Buffer, text: string, at: number): number {
  * Writes columns of a batch, each as a binary array, into one buffer (grown as needed) and
  * returns a view of it per column. A value of a column is null/undefined (SQL NULL) or: a
  * string (text), an integer (int, bigint: below 2^53), a boolean (bool), a Date or
- * milliseconds since 1970 (time), any JSON value (json) or a SHA-256 in hex (hash). Strings must be well-formed UTF-16 without NUL (the events
- * manager refuses the others).
+ * milliseconds since 1970 (time), any JSON value (json) or a SHA-256 in hex (hash). Strings
+ * must be well-formed UTF-16 without NUL (the events manager refuses the others).
  */
 export function binaryArrays(count: number, columns: Array<{ kind: BinaryKind; value: (row: number) => unknown }>): Buffer[] {
   let buffer = Buffer.allocUnsafe(Math.max(1024, count * columns.length * 24));

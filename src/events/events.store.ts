@@ -32,7 +32,7 @@ type ColumnKind = BinaryKind | 'enum';
 /**
  * The columns of `events`, in insert order, with their array cast for unnest(), how each is
  * sent and each event's value (null: SQL NULL). Enum columns go as array literals (their
- * element types have no fixed OID for the binary form; their labels need no escapes).
+ * element types have no fixed OID, which the binary form names).
  */
 const INSERT_COLUMNS: Array<[column: string, cast: string, kind: ColumnKind, value: (e: EventRecord, contentHash: string) => unknown]> = [
   ['account_id', 'text[]', 'text', (e) => e.accountId],
@@ -122,17 +122,6 @@ function arrayLiteral(values: Array<string | null>): string {
     const v = values[i]!;
     if (i > 0) out += ',';
     out += v === null ? 'NULL' : `"${ARRAY_SPECIALS.test(v) ? v.replace(ARRAY_SPECIALS_ALL, '\\$&') : v}"`;
-  }
-  return `${out}}`;
-}
-
-/** An enum column of a batch of events (in `order`) as an array literal: enum labels need no escapes. */
-function enumLiteral(events: EventRecord[], order: number[], value: (e: EventRecord) => unknown): string {
-  let out = '{';
-  for (let k = 0; k < order.length; k++) {
-    const v = value(events[order[k]!]!) as string | null;
-    if (k > 0) out += ',';
-    out += v === null ? 'NULL' : `"${v}"`;
   }
   return `${out}}`;
 }
@@ -420,7 +409,7 @@ export function createEventsStore(pool: pg.Pool, { preparedIngest = true }: { pr
         BINARY_COLUMNS.map(([, , kind, value]) => ({ kind: kind as BinaryKind, value: (row: number) => value(events[order[row]!]!, contentHashes[order[row]!]!) })),
       );
       let next = 0;
-      const values: unknown[] = ARRAY_COLUMNS.map(([, , kind, value]) => (kind === 'enum' ? enumLiteral(events, order, value as (e: EventRecord) => unknown) : binary[next++]));
+      const values: unknown[] = ARRAY_COLUMNS.map(([, , kind, value]) => (kind === 'enum' ? arrayLiteral(order.map((i) => value(events[i]!, '') as string | null)) : binary[next++]));
       const { deliveries, drops } = routing;
       values.push(
         accountId,

@@ -142,7 +142,7 @@ async function handleGraphQL(
   if (body && typeof body === 'object' && mayHoldUnpairedSurrogate(raw)) {
     const issues = (Array.isArray(body) ? body : [body]).flatMap((operation) => unpairedSurrogates((operation as { variables?: unknown } | null)?.variables));
     if (issues.length) {
-      const [{ field, reason }] = issues as [(typeof issues)[0]];
+      const { field, reason } = issues[0]!;
       const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
       return sendErrors(res, 400, ErrorCode.BAD_USER_INPUT, `${field}: ${reason}${more}`, { field, reason, issues });
     }
