@@ -124,8 +124,9 @@ async function prepareDatabase() {
     const seconds = (Date.now() - started) / 1000;
     generation = { events: TOTAL - have, seconds: round(seconds, 1), perSecond: Math.round((TOTAL - have) / seconds) };
   }
-  // What the gateway's compaction rounds would have done by now (earlier runs' ingest added shards).
-  log(`rollup rows folded: ${await managers.events.compactRollups()}`);
+  // What the gateway's rounds would have done by now: the hours earlier runs' ingest listed
+  // folded into the per-hour rollups (and writer shards of older databases into one row per key).
+  log(`pending hours folded: ${await managers.events.foldHourRollups()}, rollup rows folded: ${await managers.events.compactRollups()}`);
   log('VACUUM ANALYZE');
   for (const table of ['events', 'event_links', ...ROLLUPS.map((r) => r.table)]) await db.pool.query(`VACUUM ANALYZE ${table}`);
 

@@ -62,8 +62,7 @@ runCli(async (args) => {
     bar?.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`generated ${done} events for account ${accountId} over ${days} days (${created} new, ${done - created} already there) in ${seconds.toFixed(1)} s, ${Math.round(done / seconds)} events/s`);
-    // The concurrent writers left their shards in the rollups: fold the past buckets now
-    // rather than at the gateway's next round.
-    await managers.events.compactRollups();
+    // Fold the ended hours into the per-hour rollups now rather than at the gateway's next round.
+    await managers.events.foldHourRollups();
   });
 });

@@ -30,6 +30,19 @@ const YIELD_EVERY = 100;
 const MAX_WRITES = 4;
 /** Rollup rows folded per statement (see compactRollups). */
 const COMPACT_CHUNK = 5000;
+/** Pending hours folded per transaction (see foldHourRollups): the chain lock is held meanwhile. */
+const FOLD_CHUNK = 24;
+
+/** Repeats `step` (which does up to `chunk` at a time) until it does less; returns the sum. */
+async function inChunks(chunk: number, step: () => Promise<number>): Promise<number> {
+  let total = 0;
+  let n: number;
+  do {
+    n = await step();
+    total += n;
+  } while (n === chunk);
+  return total;
+}
 export const MAX_FUTURE_MS = 5 * 60_000;
 const EARLIEST = Date.UTC(1990, 0, 1);
 
@@ -490,6 +503,21 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     },
 
     /**
+     * Recomputes the per-hour rollups of every pending hour that ended before `now`'s hour
+     * (rollups.ts) from the per-minute ones. The hour in progress stays pending while ingest
+     * adds to it; readers take a pending hour from the per-minute rollups. Returns the hours
+     * folded.
+     */
+    async foldHourRollups(now = new Date()): Promise<number> {
+      const before = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+      let folded = 0;
+      for (const accountId of await store.accountsWithPendingHours(before)) {
+        folded += await inChunks(FOLD_CHUNK, () => store.foldHours(accountId, before, FOLD_CHUNK));
+      }
+      return folded;
+    },
+
+    /**
      * Folds the rollups' writer shards (rows of databases written before ingest counted under
      * the chain lock) into one row per key, for buckets that ended more than a minute ago.
      * Returns the rows folded.
@@ -498,11 +526,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       let folded = 0;
       for (const rollup of ROLLUPS) {
         const before = new Date(now.getTime() - rollup.grainMs - 60_000);
-        let n: number;
-        do {
-          n = await store.compactRollup(rollup, before, COMPACT_CHUNK);
-          folded += n;
-        } while (n === COMPACT_CHUNK);
+        folded += await inChunks(COMPACT_CHUNK, () => store.compactRollup(rollup, before, COMPACT_CHUNK));
       }
       return folded;
     },

@@ -6,7 +6,8 @@ import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { EventRecord } from './event.model.js';
 import { binaryArray, binaryArrays, type BinaryKind } from './binary-arrays.js';
-import { DIMENSION_COLUMN, ROLLUPS, rollupAdditions, type Rollup, type RollupDimension } from './rollups.js';
+import { inTransaction } from '../database/transaction.js';
+import { DIMENSION_COLUMN, HOURLY_ROLLUPS, INGEST_ROLLUPS, ROLLUPS, hoursOf, minuteSourceOf, rollupAdditions, type Rollup, type RollupDimension } from './rollups.js';
 import { SqlParams } from './event-filter.js';
 
 /**
@@ -151,8 +152,9 @@ function dimensionArray(dimension: RollupDimension, values: string[]): Buffer | 
  *  2. after them (the step reads their count), audit_link_batch takes the account's chain
  *     lock, held to commit, and appends the events to the chain; audit_require_routing_version
  *     checks that the routing they were routed with is still the account's;
- *  3. after the lock (each reads `linked`): the batch's counts are added to every rollup and
- *     its drop counters, which the lock orders, so a key's row takes no lock wait, needs no
+ *  3. after the lock (each reads `linked`): the batch's counts are added to the per-minute
+ *     rollups and its hours listed as pending for the per-hour ones (rollups.ts), and its
+ *     drop counters; the lock orders these, so a key's row takes no lock wait, needs no
  *     writer shards, and no two batches take rows in opposite orders; and its deliveries;
  *  4. the batch is announced to the live tails (delivered at commit).
  * One statement, because the chain lock is held until commit: across round trips, it was
@@ -166,7 +168,8 @@ function recordSql(): string {
   const [ids, contents, lengths, receivedAt, routingVersion] = [param('text[]'), param('bytea'), param('int[]'), param('text'), param('int')];
   const [deliveryEvents, deliveryTargets, deliveryRoutes, deliveryReasons] = [param('text[]'), param('uuid[]'), param('uuid[]'), param('"DeliveryReason"[]')];
   const [dropLocations, dropActions, dropCounts] = [param('text[]'), param('text[]'), param('bigint[]')];
-  const rollups = ROLLUPS.map((rollup, i) => {
+  const hours = param('timestamptz[]');
+  const rollups = INGEST_ROLLUPS.map((rollup, i) => {
     const dims = rollup.dims.map((d) => DIMENSION_COLUMN[d]);
     const key = ['account_id', 'bucket', ...dims].join(', ');
     const arrays = [param('timestamptz[]'), ...rollup.dims.map((d) => param(DIMENSION_CAST[d])), param('bigint[]')];
@@ -194,6 +197,10 @@ function recordSql(): string {
       SELECT ${account}, location, action, 0, count, now() FROM unnest(${dropLocations}, ${dropActions}, ${dropCounts}) AS t(location, action, count)
       WHERE EXISTS (SELECT FROM linked) ORDER BY location, action
       ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at),
+    pending AS (
+      INSERT INTO rollup_pending_hours (account_id, hour)
+      SELECT ${account}, hour FROM unnest(${hours}) AS t(hour) WHERE EXISTS (SELECT FROM linked)
+      ON CONFLICT DO NOTHING),
     ${rollups.join(',\n    ')}
   SELECT seq, pg_notify('${EVENTS_CHANNEL}', ${account} || ':' || seq) FROM linked`;
 }
@@ -224,6 +231,21 @@ function compactSql(rollup: Rollup): string {
 }
 
 const COMPACT_SQL = new Map(ROLLUPS.map((rollup) => [rollup, compactSql(rollup)]));
+
+/**
+ * Recomputes hours `$2` of account `$1` of a per-hour rollup from its per-minute rollup
+ * (every shard of the minute rows; the hour rows, all shards, are deleted first).
+ */
+function foldSql(hourly: Rollup): string {
+  const dims = hourly.dims.map((d) => DIMENSION_COLUMN[d]);
+  const keys = ['h.hour', ...dims.map((d) => `m.${d}`)].join(', ');
+  return `INSERT INTO ${hourly.table} (account_id, bucket, ${dims.join(', ')}, shard, count)
+    SELECT $1, ${keys}, 0, sum(m.count) FROM unnest($2::timestamptz[]) AS h(hour)
+      JOIN ${minuteSourceOf(hourly).table} m ON m.account_id = $1 AND m.bucket >= h.hour AND m.bucket < h.hour + interval '1 hour'
+     GROUP BY ${keys} ORDER BY ${keys}`;
+}
+
+const FOLD_SQL = new Map(HOURLY_ROLLUPS.map((hourly) => [hourly, foldSql(hourly)]));
 
 /** Fields of the GraphQL Event type and the columns each needs. */
 export const FIELD_COLUMNS: Record<string, string[]> = {
@@ -426,8 +448,9 @@ export function createEventsStore(pool: pg.Pool, { preparedIngest = true }: { pr
         binaryArray('text', drops.map((d) => d.location)),
         binaryArray('text', drops.map((d) => d.action)),
         binaryArray('bigint', drops.map((d) => d.count)),
+        binaryArray('time', hoursOf(events)),
       );
-      for (const rollup of ROLLUPS) {
+      for (const rollup of INGEST_ROLLUPS) {
         const added = rollupAdditions(rollup, events);
         values.push(binaryArray('time', added.buckets), ...added.dims.map((values, d) => dimensionArray(rollup.dims[d]!, values)), binaryArray('bigint', added.counts));
       }
@@ -510,6 +533,38 @@ export function createEventsStore(pool: pg.Pool, { preparedIngest = true }: { pr
     async compactRollup(rollup: Rollup, before: Date, limit: number): Promise<number> {
       const { rows } = await pool.query(COMPACT_SQL.get(rollup)!, [before, limit]);
       return rows[0].n as number;
+    },
+
+    /** Accounts with pending hours (rollups.ts) before `before`. */
+    async accountsWithPendingHours(before: Date): Promise<string[]> {
+      const { rows } = await pool.query('SELECT DISTINCT account_id FROM rollup_pending_hours WHERE hour < $1', [before]);
+      return rows.map((r) => r.account_id as string);
+    },
+
+    /**
+     * Folds up to `limit` of the account's pending hours before `before`, oldest first: each
+     * per-hour rollup's rows of those hours are recomputed from its per-minute rollup, and the
+     * hours taken off the list, in one transaction. Returns how many it folded. Under the
+     * chain lock, which ingest holds while it adds to the per-minute rollups and lists its
+     * hours: every batch is counted here whole or lists its hours again after this commits.
+     */
+    async foldHours(accountId: string, before: Date, limit: number): Promise<number> {
+      return inTransaction(pool, async (client) => {
+        await lockChain(client, accountId);
+        const { rows } = await client.query(
+          `DELETE FROM rollup_pending_hours WHERE account_id = $1
+              AND hour IN (SELECT hour FROM rollup_pending_hours WHERE account_id = $1 AND hour < $2 ORDER BY hour LIMIT $3)
+           RETURNING hour`,
+          [accountId, before, limit],
+        );
+        const hours = rows.map((r) => r.hour as Date);
+        for (const hourly of HOURLY_ROLLUPS) {
+          if (!hours.length) break;
+          await client.query(`DELETE FROM ${hourly.table} WHERE account_id = $1 AND bucket = ANY($2::timestamptz[])`, [accountId, hours]);
+          await client.query(FOLD_SQL.get(hourly)!, [accountId, hours]);
+        }
+        return hours.length;
+      });
     },
 
     /** Runs a statement the stats planner built. */

@@ -1,5 +1,9 @@
 // The exact event counts kept at ingest. Each rollup counts events per time bucket and a
 // set of dimensions; queries use the smallest one that has every dimension they need.
+// Ingest adds to the per-minute rollups only, and lists the hours it touched as pending; a
+// folding round recomputes a pending hour of each per-hour rollup from the per-minute
+// rollup of the same dimensions (a batch's upserts to the hour rows cost PostgreSQL as much
+// as those to the minute rows). Readers take a pending hour from the per-minute rollup.
 import type { EventRecord } from './event.model.js';
 
 export type RollupDimension = 'service' | 'outcome' | 'severity' | 'location' | 'dataEvent';
@@ -33,6 +37,24 @@ export const ROLLUPS: Rollup[] = [
   { table: 'event_counts_hour_slim', grain: 'hour', grainMs: 3_600_000, dims: SLIM },
   { table: 'event_counts_hour', grain: 'hour', grainMs: 3_600_000, dims: ALL },
 ];
+
+/** The rollups ingest adds to: the per-hour ones are folded from these. */
+export const INGEST_ROLLUPS = ROLLUPS.filter((r) => r.grain === 'minute');
+
+/** The rollups folded from them. */
+export const HOURLY_ROLLUPS = ROLLUPS.filter((r) => r.grain === 'hour');
+
+/** The per-minute rollup a per-hour rollup is folded from: the one with the same dimensions. */
+export function minuteSourceOf(hourly: Rollup): Rollup {
+  return INGEST_ROLLUPS.find((r) => r.dims === hourly.dims)!;
+}
+
+/** Hour starts (milliseconds since 1970) of `events`, each once. */
+export function hoursOf(events: EventRecord[]): number[] {
+  const hours = new Set<number>();
+  for (const e of events) hours.add(Math.floor(e.eventTime.getTime() / 3_600_000) * 3_600_000);
+  return [...hours].sort((a, b) => a - b);
+}
 
 /** The cheapest rollup of a grain that has all of `dims`. */
 export function rollupFor(grain: Rollup['grain'], dims: Iterable<RollupDimension>): Rollup {

@@ -1,12 +1,13 @@
 // Event counts per group and time bucket. When the grouping and the filter use only the
 // rollup dimensions (service, outcome, severity, location, data event), the counts come
-// from the rollups maintained at ingest: the range is cut into whole hours (hour rollup),
-// whole minutes at its edges (minute rollup) and the seconds beyond (events), so the result
-// is exact for any range. Anything else is a GROUP BY over the events.
+// from the rollups: the range is cut into whole hours (hour rollup, or for an hour still
+// pending a fold, the minute rollup), whole minutes at its edges (minute rollup) and the
+// seconds beyond (events), so the result is exact for any range. Anything else is a GROUP BY
+// over the events.
 import { UserInputError } from '../errors/errors.js';
 import type { CheckedCondition, CheckedFilter } from './event-filter.js';
 import { SqlParams, filterSql } from './event-filter.js';
-import { rollupFor, type RollupDimension } from './rollups.js';
+import { minuteSourceOf, rollupFor, type RollupDimension } from './rollups.js';
 
 export type StatsDimension = 'SERVICE' | 'ACTION' | 'OUTCOME' | 'SEVERITY' | 'LOCATION' | 'INITIATOR' | 'TARGET_TYPE';
 export type StatsInterval = 'MINUTE' | 'HOUR' | 'DAY';
@@ -160,14 +161,30 @@ export function buildStatsSql(r: StatsRequest): { text: string; params: SqlParam
     for (const seg of segmentsFor(from, to, r.interval)) {
       if (seg.source === 'events') selects.push(eventsSelect(seg.from, seg.to));
       else {
-        const selected = r.groupBy.map((d, i) => `${ROLLUP_EXPR[d]} AS k${i}`);
+        const rollup = rollupFor(seg.source, dims);
+        const selected = r.groupBy.map((d, i) => `, ${ROLLUP_EXPR[d]} AS k${i}`).join('');
+        const groupBy = ['1', ...keys.map((_, i) => String(i + 2))].join(', ');
+        const account = p.add(r.accountId);
+        const [a, b] = [p.add(seg.from), p.add(seg.to)];
+        const conditions = rollupConditionSql(r.filter, p);
         // A rollup's buckets are already whole units of its grain: truncating each row again
         // costs more than the rest of the scan.
         const bucket = seg.source === UNIT_NAME[r.interval] ? 'c.bucket' : `date_trunc(${unit}, c.bucket, 'UTC')`;
-        selects.push(`SELECT ${bucket} AS bucket${selected.map((x) => `, ${x}`).join('')}, sum(c.count)::bigint AS n
-                        FROM ${rollupFor(seg.source, dims).table} c
-                       WHERE c.account_id = ${p.add(r.accountId)} AND c.bucket >= ${p.add(seg.from)} AND c.bucket < ${p.add(seg.to)}${rollupConditionSql(r.filter, p)}
-                       GROUP BY ${['1', ...keys.map((_, i) => String(i + 2))].join(', ')}`);
+        if (seg.source === 'minute') {
+          selects.push(`SELECT ${bucket} AS bucket${selected}, sum(c.count)::bigint AS n FROM ${rollup.table} c
+                         WHERE c.account_id = ${account} AND c.bucket >= ${a} AND c.bucket < ${b}${conditions} GROUP BY ${groupBy}`);
+        } else {
+          // The folded hours from the per-hour rollup, the pending ones from the per-minute
+          // rollup of the same dimensions (rollups.ts).
+          selects.push(`SELECT ${bucket} AS bucket${selected}, sum(c.count)::bigint AS n FROM ${rollup.table} c
+                         WHERE c.account_id = ${account} AND c.bucket >= ${a} AND c.bucket < ${b}${conditions}
+                           AND NOT EXISTS (SELECT FROM rollup_pending_hours p WHERE p.account_id = ${account} AND p.hour = c.bucket)
+                         GROUP BY ${groupBy}`);
+          selects.push(`SELECT date_trunc(${unit}, c.bucket, 'UTC') AS bucket${selected}, sum(c.count)::bigint AS n
+                          FROM rollup_pending_hours p JOIN ${minuteSourceOf(rollup).table} c
+                            ON c.account_id = p.account_id AND c.bucket >= p.hour AND c.bucket < p.hour + interval '1 hour'
+                         WHERE p.account_id = ${account} AND p.hour >= ${a} AND p.hour < ${b}${conditions} GROUP BY ${groupBy}`);
+        }
       }
     }
   }

@@ -3,6 +3,7 @@
 // the pool (reads only, except checkpoints and adoption).
 import type pg from 'pg';
 import type { EventRecord } from '../events/event.model.js';
+import { inTransaction } from '../database/transaction.js';
 import { ALL_COLUMNS, lockChain, rowToRecord } from '../events/events.store.js';
 
 export interface CheckpointRecord {
@@ -56,9 +57,7 @@ export function createIntegrityStore(pool: pg.Pool) {
      * each link. Returns how many it chained.
      */
     async adopt(accountId: string, before: Date, limit: number, link: (previous: Buffer, seq: number, event: EventRecord) => Buffer): Promise<number> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      return inTransaction(pool, async (client) => {
         const chain = await lockChain(client, accountId);
         const { rows } = await client.query(
           `SELECT ${COLUMNS} FROM events e WHERE e.account_id = $1 AND ${UNLINKED} AND e.received_at < $2
@@ -80,14 +79,8 @@ export function createIntegrityStore(pool: pg.Pool) {
           await client.query('INSERT INTO event_links (account_id, seq, event_id, hash) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])', [accountId, seqs, ids, hashes]);
           await client.query('UPDATE event_chains SET seq = $2, head = $3, updated_at = now() WHERE account_id = $1', [accountId, seq, head]);
         }
-        await client.query('COMMIT');
         return ids.length;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     async head(accountId: string): Promise<{ seq: number; head: Buffer } | null> {

@@ -1,10 +1,12 @@
-// Rollup compaction folds writer shards (rows of databases written before ingest counted
-// under the chain lock) into one row per key while ingest goes on: the counts stay exact
-// per key, whatever interleaving the two take.
+// The rollups' upkeep goes on while ingest does: folding the pending hours into the per-hour
+// rollups, and compaction folding writer shards (rows of databases written before ingest
+// counted under the chain lock) into one row per key. The counts stay exact per key,
+// whatever interleaving they take.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEvents, toGraphQLInput } from '../../src/events/generator.js';
 import { DIMENSION_COLUMN, ROLLUPS } from '../../src/events/rollups.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventInputs } from '../support/events.js';
 import { splitIntoShards } from '../support/rollups.js';
 
 let gw: TestGateway;
@@ -24,9 +26,12 @@ describe('rollup compaction', () => {
     const batches = Array.from({ length: 12 }, (_, i) => inputs.slice(i * 200, (i + 1) * 200));
     let recording = true;
     let rounds = 0;
+    let hours = 0;
     const future = () => new Date(Date.now() + 86_400_000);
     const compacting = (async () => {
       while (recording) {
+        // Every hour is an ended one for a clock a day ahead: each round folds what ingest has listed.
+        hours += await gw.gateway.managers.events.foldHourRollups(future());
         await gw.gateway.managers.events.compactRollups(future());
         rounds++;
       }
@@ -43,12 +48,15 @@ describe('rollup compaction', () => {
     recording = false;
     await compacting;
     expect(rounds).toBeGreaterThan(0);
+    expect(hours).toBeGreaterThan(0);
 
     // Ingest writes one row per key (shard 0); databases written before hold writer shards.
     // Split some rows over two more shards (sums unchanged), so that the last round must
     // add up several shards of one key.
+    await gw.gateway.managers.events.foldHourRollups(future());
     await gw.gateway.managers.events.compactRollups(future());
     const pool = gw.gateway.db.pool;
+    expect((await pool.query('SELECT count(*)::int AS n FROM rollup_pending_hours')).rows[0].n).toBe(0);
     for (const { table } of ROLLUPS) expect(await splitIntoShards(pool, table), table).toBeGreaterThan(10);
     await gw.gateway.managers.events.compactRollups(future());
 
@@ -66,4 +74,33 @@ describe('rollup compaction', () => {
       expect(rows[0].keys).toBeGreaterThan(10);
     }
   }, 120_000);
+
+  it('counts an event for an hour already folded at once, and the same after the next fold', async () => {
+    const events = gw.gateway.managers.events;
+    const future = new Date(Date.now() + 86_400_000);
+    await events.foldHourRollups(future);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
+    const f = { from: new Date(hour).toISOString(), to: new Date(hour + 3_600_000).toISOString() };
+    const STATS = 'query($f: EventFilter, $g: [StatsDimension!]) { eventStats(filter: $f, groupBy: $g, interval: HOUR) { total source groups { key { outcome service location } count } } }';
+    // One question for each per-hour rollup: the brief, the slim and the full one.
+    const groupings = [['OUTCOME'], ['SERVICE'], ['LOCATION']];
+    const ask = async () => Promise.all(groupings.map(async (g) => (await gw.gql(STATS, { f, g })).body.data!.eventStats));
+    const before = await ask();
+    for (const s of before) expect(s.source).toBe('ROLLUPS');
+    const pending = async () => (await gw.gateway.db.pool.query('SELECT count(*)::int AS n FROM rollup_pending_hours WHERE hour = $1', [new Date(hour)])).rows[0].n;
+    expect(await pending()).toBe(0);
+
+    const late = eventInputs('late')({ eventTime: new Date(hour + 10 * 60_000 + 1234).toISOString(), outcome: 'FAILURE', location: 'us-south' });
+    const res = await gw.gql('mutation($input: EventInput!) { recordEvent(input: $input) { created } }', { input: late });
+    expect(res.body.errors, JSON.stringify(res.body.errors?.[0])).toBeUndefined();
+    expect(await pending()).toBe(1);
+    const added = await ask();
+    added.forEach((s, i) => expect(s.total, String(groupings[i])).toBe(before[i].total + 1));
+    const failures = (s: any) => s.groups.find((g: any) => g.key.outcome === 'FAILURE')?.count ?? 0;
+    expect(failures(added[0])).toBe(failures(before[0]) + 1);
+
+    expect(await events.foldHourRollups(future)).toBe(1);
+    expect(await pending()).toBe(0);
+    expect(await ask()).toEqual(added);
+  });
 });

@@ -24,13 +24,22 @@ const RECORD_MANY = 'mutation($inputs: [EventInput!]!) { recordEvents(inputs: $i
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 const event = eventInputs('ingest', { ageMs: 60_000, base: { initiator: { id: 'IBMid-100', name: 'ana@example.com', typeURI: 'USER', credential: { type: 'TOKEN' } } } });
 
+/**
+ * What is stored: events, their per-minute counts, their per-hour counts as readers see them
+ * (folded hours from the per-hour rollup, pending ones from the per-minute rollup) and the
+ * pending hours.
+ */
 async function stored() {
   const { rows } = await gw.gateway.db.pool.query(
     `SELECT (SELECT count(*) FROM events)::int AS events,
             (SELECT coalesce(sum(count), 0) FROM event_counts_minute)::int AS minute,
-            (SELECT coalesce(sum(count), 0) FROM event_counts_hour)::int AS hour`,
+            ((SELECT coalesce(sum(count), 0) FROM event_counts_hour c
+               WHERE NOT EXISTS (SELECT FROM rollup_pending_hours p WHERE p.account_id = c.account_id AND p.hour = c.bucket))
+             + (SELECT coalesce(sum(m.count), 0) FROM rollup_pending_hours p
+                  JOIN event_counts_minute m ON m.account_id = p.account_id AND m.bucket >= p.hour AND m.bucket < p.hour + interval '1 hour'))::int AS hour,
+            (SELECT count(*) FROM rollup_pending_hours)::int AS pending`,
   );
-  return rows[0] as { events: number; minute: number; hour: number };
+  return rows[0] as { events: number; minute: number; hour: number; pending: number };
 }
 
 /** Sends a request that must be refused and checks that nothing was written. */
@@ -63,7 +72,14 @@ describe('recordEvent', () => {
         service: { prefix: 'audit-log', displayName: 'Classic Virtual Server Instances' },
       },
     });
-    expect(await stored()).toEqual({ events: before.events + 1, minute: before.minute + 1, hour: before.hour + 1 });
+    const after = await stored();
+    expect(after).toMatchObject({ events: before.events + 1, minute: before.minute + 1, hour: before.hour + 1 });
+    expect(after.pending).toBeGreaterThan(0);
+    // Folded (a clock a day ahead: every hour has ended), the per-hour rows hold every event.
+    expect(await gw.gateway.managers.events.foldHourRollups(new Date(Date.now() + 86_400_000))).toBe(after.pending);
+    const { rows } = await gw.gateway.db.pool.query('SELECT coalesce(sum(count), 0)::int AS n FROM event_counts_hour');
+    expect(rows[0].n).toBe(after.minute);
+    expect(await stored()).toEqual({ ...after, pending: 0 });
   });
 
   // Ingest sends each column as a binary array (text as UTF-8, no quoting), enums as array literals.
@@ -257,7 +273,7 @@ describe('recordEvents', () => {
     // Each event was created by exactly one of the four; the others got it back as a retry.
     expect(created.reduce((a, b) => a + b, 0)).toBe(50);
     expect(answers.map((res) => res.body.data!.recordEvents.duplicateCount as number).reduce((a, b) => a + b, 0)).toBe(150);
-    expect(await stored()).toEqual({ events: before.events + 50, minute: before.minute + 50, hour: before.hour + 50 });
+    expect(await stored()).toMatchObject({ events: before.events + 50, minute: before.minute + 50, hour: before.hour + 50 });
     // And each took one position in the chain: no gap, no repeat.
     const { rows } = await gw.gateway.db.pool.query(
       `SELECT count(*)::int AS n, count(l.seq)::int AS linked, count(DISTINCT l.seq)::int AS d, (max(l.seq) - min(l.seq) + 1)::int AS span

@@ -7,6 +7,9 @@ export async function withScratchDatabase<T>(label: string, fn: (pool: pg.Pool) 
   if (!process.env.DATABASE_URL) return withScratchPostgres(fn);
   const db = await createTestDatabase(label);
   const pool = new pg.Pool({ connectionString: db.url!, max: 2 });
+  // pool.end() resolves before its connections have closed; the DROP ... WITH (FORCE) after
+  // it may terminate one still closing, whose error would otherwise go unhandled.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     return await fn(pool);
   } finally {
