@@ -36,9 +36,9 @@ import { createTailNotifier, type TailNotifier } from './tail/tail.notifier.js';
 import { createRequestContext, type Managers } from './server/context.js';
 import { createRequestHandler, type Readiness } from './server/http-server.js';
 import { compiledExecution } from './server/executor.js';
-import { startRollupCompaction } from './events/rollup-compaction.js';
 import { createPreparedPath } from './server/prepared-path.js';
 import { serveSubscriptions } from './server/websocket.js';
+import { startUpkeep } from './server/upkeep.js';
 import { createErrorFormatter } from './errors/format.js';
 import { buildGatewaySchema } from './server/schema.js';
 
@@ -125,7 +125,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
     managers.audit.start();
     await managers.integrity.start(config.integrity.checkpointIntervalMs);
-    const compaction = startRollupCompaction(managers.events, log, config.rollupCompactionIntervalMs);
+    const upkeep = startUpkeep(
+      { hours: () => managers.events.foldHourRollups(), shards: () => managers.events.compactRollups(), drops: () => managers.routing.foldDrops() },
+      log,
+      config.rollupCompactionIntervalMs,
+    );
 
     const schema = await buildGatewaySchema();
     checkAccessRules(schema);
@@ -190,7 +194,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       await apollo.stop();
       await managers.audit.stop();
       managers.integrity.stop();
-      await compaction.stop();
+      await upkeep.stop();
       throw error;
     });
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
@@ -222,7 +226,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         await worker?.stop();
         await managers.audit.stop();
         managers.integrity.stop();
-        await compaction.stop();
+        await upkeep.stop();
         await db.close();
       },
     };

@@ -16,6 +16,7 @@ import type { EventInput, EventRecord, JsonValue } from './event.model.js';
 import { STALE_ROUTING, type BatchRouting, type EventsStore, type KeysetCursor } from './events.store.js';
 import { defaultSeverity } from './severity.js';
 import { ROLLUPS } from './rollups.js';
+import { inChunks } from '../database/chunks.js';
 import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsInterval, type StatsResult } from './stats.js';
 
 export const MAX_BATCH = 1000;
@@ -32,17 +33,6 @@ const MAX_WRITES = 4;
 const COMPACT_CHUNK = 5000;
 /** Pending hours folded per transaction (see foldHourRollups): the chain lock is held meanwhile. */
 const FOLD_CHUNK = 24;
-
-/** Repeats `step` (which does up to `chunk` at a time) until it does less; returns the sum. */
-async function inChunks(chunk: number, step: () => Promise<number>): Promise<number> {
-  let total = 0;
-  let n: number;
-  do {
-    n = await step();
-    total += n;
-  } while (n === chunk);
-  return total;
-}
 export const MAX_FUTURE_MS = 5 * 60_000;
 const EARLIEST = Date.UTC(1990, 0, 1);
 

@@ -153,9 +153,10 @@ function dimensionArray(dimension: RollupDimension, values: string[]): Buffer | 
  *     lock, held to commit, and appends the events to the chain; audit_require_routing_version
  *     checks that the routing they were routed with is still the account's;
  *  3. after the lock (each reads `linked`): the batch's counts are added to the per-minute
- *     rollups and its hours listed as pending for the per-hour ones (rollups.ts), and its
- *     drop counters; the lock orders these, so a key's row takes no lock wait, needs no
- *     writer shards, and no two batches take rows in opposite orders; and its deliveries;
+ *     rollups and its hours listed as pending for the per-hour ones (rollups.ts); the lock
+ *     orders these, so a key's row takes no lock wait, needs no writer shards, and no two
+ *     batches take rows in opposite orders. Its drops go as one row (routing_drop_batches,
+ *     added to the counters by the upkeep round), its deliveries as rows;
  *  4. the batch is announced to the live tails (delivered at commit).
  * One statement, because the chain lock is held until commit: across round trips, it was
  * held while the gateway, busy with other requests, got round to sending the next one.
@@ -193,10 +194,8 @@ function recordSql(): string {
       SELECT ${account}, * FROM unnest(${deliveryEvents}, ${deliveryTargets}, ${deliveryRoutes}, ${deliveryReasons})
       WHERE EXISTS (SELECT FROM linked)),
     dropped AS (
-      INSERT INTO routing_drops AS r (account_id, location, action, shard, count, last_at)
-      SELECT ${account}, location, action, 0, count, now() FROM unnest(${dropLocations}, ${dropActions}, ${dropCounts}) AS t(location, action, count)
-      WHERE EXISTS (SELECT FROM linked) ORDER BY location, action
-      ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = EXCLUDED.last_at),
+      INSERT INTO routing_drop_batches (account_id, seq, at, locations, actions, counts)
+      SELECT ${account}, seq, now(), ${dropLocations}, ${dropActions}, ${dropCounts} FROM linked WHERE cardinality(${dropCounts}) > 0),
     pending AS (
       INSERT INTO rollup_pending_hours (account_id, hour)
       SELECT ${account}, hour FROM unnest(${hours}) AS t(hour) WHERE EXISTS (SELECT FROM linked)

@@ -5,6 +5,7 @@ import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
 import { globProblem, globToRegExp } from '../catalog/naming.js';
+import { inChunks } from '../database/chunks.js';
 import { conflictOnRace } from '../errors/database-errors.js';
 import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
 import { Outcome, Severity } from '../events/event.enums.js';
@@ -86,6 +87,8 @@ export interface RoutingManagerDeps {
 const NAME_MAX = 256;
 const SEVERITIES = [Severity.NORMAL, Severity.WARNING, Severity.CRITICAL];
 const OUTCOMES = [Outcome.SUCCESS, Outcome.PENDING, Outcome.FAILURE];
+/** Batches of drops added to the counters per statement (see foldDrops). */
+const DROP_BATCHES_PER_STATEMENT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRoutingManager({ store, catalog, events, log, limits: overrides, audit, onWrite }: RoutingManagerDeps) {
@@ -459,6 +462,9 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     },
 
     drops: (accountId: string) => store.listDrops(accountId),
+
+    /** Adds the drops ingest wrote per batch to the counters (routingDrops reads both); returns the batches added. */
+    foldDrops: (): Promise<number> => inChunks(DROP_BATCHES_PER_STATEMENT, () => store.foldDropBatches(DROP_BATCHES_PER_STATEMENT)),
 
     // ---- deliveries --------------------------------------------------------------------
 

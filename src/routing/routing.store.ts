@@ -315,13 +315,41 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
       return { routes: [...routes.values()], defaultTargetIds: defaults.rows.map((d) => d.target_id) };
     },
 
+    /** The counters and the batches' drops not yet added to them (one snapshot: each drop once). */
     async listDrops(accountId: string): Promise<Array<{ location: string; action: string; count: number; lastAt: Date }>> {
       const { rows } = await pool.query(
-        `SELECT location, action, sum(count)::bigint AS count, max(last_at) AS last_at FROM routing_drops WHERE account_id = $1
+        `SELECT location, action, sum(count)::bigint AS count, max(last_at) AS last_at FROM (
+            SELECT location, action, count, last_at FROM routing_drops WHERE account_id = $1
+            UNION ALL
+            SELECT t.location, t.action, t.count, b.at FROM routing_drop_batches b, unnest(b.locations, b.actions, b.counts) AS t(location, action, count)
+             WHERE b.account_id = $1) d
           GROUP BY location, action ORDER BY count DESC, location, action`,
         [accountId],
       );
       return rows.map((r) => ({ location: r.location, action: r.action, count: Number(r.count), lastAt: r.last_at }));
+    },
+
+    /**
+     * Adds up to `limit` batches' drops (oldest first, of any account) to the counters and
+     * deletes them, in one statement: a reader sees them in one place or the other. Batches
+     * another round holds are skipped. Returns how many were added.
+     */
+    async foldDropBatches(limit: number): Promise<number> {
+      const { rows } = await pool.query(
+        `WITH taken AS (
+            DELETE FROM routing_drop_batches WHERE (account_id, seq) IN (
+              SELECT account_id, seq FROM routing_drop_batches ORDER BY account_id, seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING account_id, at, locations, actions, counts),
+          added AS (
+            INSERT INTO routing_drops AS r (account_id, location, action, shard, count, last_at)
+            SELECT b.account_id, t.location, t.action, 0, sum(t.count), max(b.at)
+              FROM taken b, unnest(b.locations, b.actions, b.counts) AS t(location, action, count)
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (account_id, location, action, shard) DO UPDATE SET count = r.count + EXCLUDED.count, last_at = greatest(r.last_at, EXCLUDED.last_at))
+         SELECT count(*)::int AS n FROM taken`,
+        [limit],
+      );
+      return rows[0].n as number;
     },
 
     // ---- the delivery queue ------------------------------------------------------------

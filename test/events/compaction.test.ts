@@ -27,12 +27,14 @@ describe('rollup compaction', () => {
     let recording = true;
     let rounds = 0;
     let hours = 0;
+    let drops = 0;
     const future = () => new Date(Date.now() + 86_400_000);
     const compacting = (async () => {
       while (recording) {
         // Every hour is an ended one for a clock a day ahead: each round folds what ingest has listed.
         hours += await gw.gateway.managers.events.foldHourRollups(future());
         await gw.gateway.managers.events.compactRollups(future());
+        drops += await gw.gateway.managers.routing.foldDrops();
         rounds++;
       }
     })();
@@ -49,6 +51,7 @@ describe('rollup compaction', () => {
     await compacting;
     expect(rounds).toBeGreaterThan(0);
     expect(hours).toBeGreaterThan(0);
+    expect(drops).toBeGreaterThan(0);
 
     // Ingest writes one row per key (shard 0); databases written before hold writer shards.
     // Split some rows over two more shards (sums unchanged), so that the last round must
@@ -73,6 +76,17 @@ describe('rollup compaction', () => {
       expect(rows[0], rollup.table).toMatchObject({ wrong: 0, unfolded: 0 });
       expect(rows[0].keys).toBeGreaterThan(10);
     }
+
+    // No route takes anything here: every event is a drop, counted once per location and action.
+    await gw.gateway.managers.routing.foldDrops();
+    const { rows } = await pool.query(
+      `WITH counted AS (SELECT account_id, location, action, count(*)::int AS n FROM events GROUP BY 1, 2, 3),
+            dropped AS (SELECT account_id, location, action, sum(count)::int AS n FROM routing_drops GROUP BY 1, 2, 3)
+       SELECT (SELECT count(*)::int FROM counted) AS keys, (SELECT count(*)::int FROM routing_drop_batches) AS batches,
+              (SELECT count(*)::int FROM counted c FULL JOIN dropped d USING (account_id, location, action) WHERE c.n IS DISTINCT FROM d.n) AS wrong`,
+    );
+    expect(rows[0]).toMatchObject({ batches: 0, wrong: 0 });
+    expect(rows[0].keys).toBeGreaterThan(10);
   }, 120_000);
 
   it('counts an event for an hour already folded at once, and the same after the next fold', async () => {

@@ -210,7 +210,7 @@ const GENERATORS: Array<[string, (r: ReturnType<typeof random>) => BadRequest]> 
 
 async function tableCounts() {
   const tables = ['events', 'targets', 'routes', 'route_rules', 'api_keys', 'services', 'actions', 'deliveries', 'audit_outbox', 'accounts', 'event_counts_minute', 'account_settings'];
-  const { rows } = await gw.gateway.db.pool.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})::int AS ${t}`).join(', ')}, (SELECT coalesce(sum(count), 0) FROM routing_drops)::int AS drops`);
+  const { rows } = await gw.gateway.db.pool.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})::int AS ${t}`).join(', ')}, ((SELECT coalesce(sum(count), 0) FROM routing_drops) + (SELECT coalesce(sum(n), 0) FROM routing_drop_batches, unnest(counts) AS n))::int AS drops`);
   return rows[0] as Record<string, number>;
 }
 
