@@ -86,7 +86,7 @@ export function createManagers(db: Database, log: Logger, options: ManagerOption
   // A change's audit record is in `events` by the time the change is answered.
   const onWrite = () => audit.afterChange();
   const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log, audit: audit.record, onWrite });
-  const events = createEventsManager({ store: createEventsStore(db.pool, { preparedIngest: db.kind === 'server' && options.preparedStatements !== false }), catalog, log, countCap: options.eventsCountCap });
+  const events = createEventsManager({ store: createEventsStore(db.pool, { prepared: db.kind === 'server' && options.preparedStatements !== false }), catalog, log, countCap: options.eventsCountCap });
   audit.connect(events);
   const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite });
   const keys = createKeysManager({ store: createKeysStore(db.prisma), audit: audit.record, log, operatorAccount: options.operatorAccount ?? 'local', onWrite });
