@@ -306,8 +306,8 @@ export function rowToRecord(r: Record<string, any>): EventRecord {
   return {
     accountId: r.account_id,
     id: r.id,
-    eventTime: r.event_time_ms !== undefined ? new Date(r.event_time_ms) : r.event_time,
-    receivedAt: r.received_at_ms !== undefined ? new Date(r.received_at_ms) : r.received_at,
+    eventTime: r.event_time_ms !== undefined ? new Date(Math.round(r.event_time_ms)) : r.event_time,
+    receivedAt: r.received_at_ms !== undefined ? new Date(Math.round(r.received_at_ms)) : r.received_at,
     actionId: r.action_id,
     action: r.action,
     actionName: r.action,
@@ -366,11 +366,13 @@ function targetOf(r: Record<string, any>): EventRecord['target'] {
 
 /**
  * The select list for `columns`. Times come as epoch milliseconds: turning a number into a
- * Date costs far less than parsing PostgreSQL's text timestamps on every row.
+ * Date costs far less than parsing PostgreSQL's text timestamps on every row. As float8
+ * (date_part), which costs PostgreSQL a quarter of numeric's extract(); the times are whole
+ * milliseconds, so rowToRecord rounds away the float's last digit.
  */
 function selectList(columns: string[]): string {
   return columns
-    .map((c) => (c === 'event_time' || c === 'received_at' ? `(extract(epoch from e.${c}) * 1000)::float8 AS ${c}_ms` : `e.${c}`))
+    .map((c) => (c === 'event_time' || c === 'received_at' ? `date_part('epoch', e.${c}) * 1000 AS ${c}_ms` : `e.${c}`))
     .join(', ');
 }
 

@@ -141,7 +141,7 @@ export function segmentsFor(from: Date, to: Date, interval: StatsInterval): Segm
  * A bucket's start as milliseconds since 1970: parsing hundreds of timestamptz texts into
  * Dates took longer than the rest of the answer's assembly.
  */
-const bucketMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::int8`;
+const bucketMs = (column: string) => `(date_part('epoch', ${column}) * 1000)::int8`;
 
 export function buildStatsSql(r: StatsRequest): { text: string; params: SqlParams; source: StatsResult['source']; from: Date; to: Date } {
   const from = r.filter.from;
