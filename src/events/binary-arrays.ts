@@ -34,6 +34,17 @@ function writeText(buffer: Buffer, text: string, at: number): number {
 }
 
 /**
+ * `buffer` (whose first `end` bytes are written) with room for `bytes` more: itself, or a
+ * copy at least twice its size. Views taken of the old buffer stay valid.
+ */
+export function withRoom(buffer: Buffer, end: number, bytes: number): Buffer {
+  if (end + bytes <= buffer.length) return buffer;
+  const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, end + bytes));
+  buffer.copy(grown, 0, 0, end);
+  return grown;
+}
+
+/**
  * Writes columns of a batch, each as a binary array, into one buffer (grown as needed) and
  * returns a view of it per column. A value of a column is null/undefined (SQL NULL) or: a
  * string (text), an integer (int, bigint: below 2^53), a boolean (bool), a Date or
@@ -41,13 +52,10 @@ function writeText(buffer: Buffer, text: string, at: number): number {
  * must be well-formed UTF-16 without NUL (the events manager refuses the others).
  */
 export function binaryArrays(count: number, columns: Array<{ kind: BinaryKind; value: (row: number) => unknown }>): Buffer[] {
-  let buffer = Buffer.allocUnsafe(Math.max(1024, count * columns.length * 24));
+  let buffer: Buffer = Buffer.allocUnsafe(Math.max(1024, count * columns.length * 24));
   let end = 0;
   const room = (bytes: number) => {
-    if (end + bytes <= buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, end + bytes));
-    buffer.copy(grown, 0, 0, end);
-    buffer = grown;
+    buffer = withRoom(buffer, end, bytes);
   };
   const views: Buffer[] = [];
   for (const { kind, value } of columns) {

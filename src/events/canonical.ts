@@ -3,6 +3,7 @@
 // yields the same bytes, so its SHA-256 identifies its content: for idempotent retries now,
 // and for the tamper-evident chain.
 import { createHash } from 'node:crypto';
+import { withRoom } from './binary-arrays.js';
 import type { EventRecord } from './event.model.js';
 
 export function canonicalJson(value: unknown): string {
@@ -57,18 +58,14 @@ export function canonicalEvent(e: EventRecord): string {
  * (no second encoding) and sent whole to PostgreSQL, which hashes them into the chain.
  */
 export function contentsWriter(expected: number) {
-  let buffer = Buffer.allocUnsafe(Math.max(expected, 1) * 2048);
+  let buffer: Buffer = Buffer.allocUnsafe(Math.max(expected, 1) * 2048);
   let end = 0;
   const starts: number[] = [];
   return {
     /** Appends a content; returns its bytes (a view of the buffer it was written to). */
     add(content: string): Buffer {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (buffer.length - end < content.length * 3) {
-        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, end + content.length * 3));
-        buffer.copy(grown, 0, 0, end);
-        buffer = grown;
-      }
+      buffer = withRoom(buffer, end, content.length * 3);
       starts.push(end);
       end += buffer.write(content, end);
       return buffer.subarray(starts[starts.length - 1]!, end);

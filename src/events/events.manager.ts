@@ -15,7 +15,7 @@ import { uuidv7 } from './event-id.js';
 import type { EventInput, EventRecord, JsonValue } from './event.model.js';
 import { STALE_ROUTING, type BatchRouting, type EventsStore, type KeysetCursor } from './events.store.js';
 import { defaultSeverity } from './severity.js';
-import { ROLLUPS } from './rollups.js';
+import { HOUR_MS, ROLLUPS } from './rollups.js';
 import { inChunks } from '../database/chunks.js';
 import { assembleStats, buildStatsSql, MAX_TOP, type StatsDimension, type StatsInterval, type StatsResult } from './stats.js';
 
@@ -499,7 +499,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
      * folded.
      */
     async foldHourRollups(now = new Date()): Promise<number> {
-      const before = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+      const before = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS);
       let folded = 0;
       for (const accountId of await store.accountsWithPendingHours(before)) {
         folded += await inChunks(FOLD_CHUNK, () => store.foldHours(accountId, before, FOLD_CHUNK));

@@ -577,8 +577,7 @@ export function createEventsStore(pool: pg.Pool, { prepared = true }: { prepared
           [accountId, before, limit],
         );
         const hours = rows.map((r) => r.hour as Date);
-        for (const hourly of HOURLY_ROLLUPS) {
-          if (!hours.length) break;
+        for (const hourly of hours.length ? HOURLY_ROLLUPS : []) {
           await client.query(`DELETE FROM ${hourly.table} WHERE account_id = $1 AND bucket = ANY($2::timestamptz[])`, [accountId, hours]);
           await client.query(FOLD_SQL.get(hourly)!, [accountId, hours]);
         }

@@ -29,13 +29,15 @@ const SLIM: RollupDimension[] = ['service', 'outcome', 'severity'];
 const BRIEF: RollupDimension[] = ['outcome', 'severity', 'dataEvent'];
 
 /** Smallest first, so that the first one that fits is the cheapest to read. */
+export const HOUR_MS = 3_600_000;
+
 export const ROLLUPS: Rollup[] = [
   { table: 'event_counts_minute_brief', grain: 'minute', grainMs: 60_000, dims: BRIEF },
   { table: 'event_counts_minute_slim', grain: 'minute', grainMs: 60_000, dims: SLIM },
   { table: 'event_counts_minute', grain: 'minute', grainMs: 60_000, dims: ALL },
-  { table: 'event_counts_hour_brief', grain: 'hour', grainMs: 3_600_000, dims: BRIEF },
-  { table: 'event_counts_hour_slim', grain: 'hour', grainMs: 3_600_000, dims: SLIM },
-  { table: 'event_counts_hour', grain: 'hour', grainMs: 3_600_000, dims: ALL },
+  { table: 'event_counts_hour_brief', grain: 'hour', grainMs: HOUR_MS, dims: BRIEF },
+  { table: 'event_counts_hour_slim', grain: 'hour', grainMs: HOUR_MS, dims: SLIM },
+  { table: 'event_counts_hour', grain: 'hour', grainMs: HOUR_MS, dims: ALL },
 ];
 
 /** The rollups ingest adds to: the per-hour ones are folded from these. */
@@ -52,7 +54,7 @@ export function minuteSourceOf(hourly: Rollup): Rollup {
 /** Hour starts (milliseconds since 1970) of `events`, each once. */
 export function hoursOf(events: EventRecord[]): number[] {
   const hours = new Set<number>();
-  for (const e of events) hours.add(Math.floor(e.eventTime.getTime() / 3_600_000) * 3_600_000);
+  for (const e of events) hours.add(Math.floor(e.eventTime.getTime() / HOUR_MS) * HOUR_MS);
   return [...hours].sort((a, b) => a - b);
 }
 
