@@ -432,6 +432,7 @@ function statementNames(prefix: string, max: number) {
  */
 export function createEventsStore(pool: pg.Pool, { prepared = true }: { prepared?: boolean } = {}) {
   const statsStatements = statementNames('stats', 64);
+  const pageStatements = statementNames('page', 128);
   return {
     pool,
 
@@ -518,11 +519,9 @@ export function createEventsStore(pool: pg.Pool, { prepared = true }: { prepared
         conditions.push(`(e.event_time, e.id) ${descending ? '<' : '>'} (${t}, ${id})`);
       }
       const dir = descending ? 'DESC' : 'ASC';
-      const { rows } = await pool.query({
-        text: `SELECT ${selectList(q.columns)} FROM events e WHERE ${conditions.join(' AND ')}
-               ORDER BY e.event_time ${dir}, e.id ${dir} LIMIT ${q.params.add(q.limit, '::int')}`,
-        values: q.params.values,
-      });
+      const text = `SELECT ${selectList(q.columns)} FROM events e WHERE ${conditions.join(' AND ')}
+               ORDER BY e.event_time ${dir}, e.id ${dir} LIMIT ${q.params.add(q.limit, '::int')}`;
+      const { rows } = await pool.query({ name: prepared ? pageStatements.nameOf(text) : undefined, text, values: q.params.values });
       return rows.map(rowToRecord);
     },
 

@@ -11,6 +11,7 @@ import type { KeysManager } from '../auth/keys.manager.js';
 import { createIntegrityLoaders, type IntegrityLoaders } from '../integrity/integrity.loaders.js';
 import type { IntegrityManager } from '../integrity/integrity.manager.js';
 import type { Logger } from '../logging/logger.js';
+import type { LogSource } from '../logging/request-log.js';
 import type { TailManager } from '../tail/tail.manager.js';
 
 export interface Managers {
@@ -42,6 +43,13 @@ export interface RequestContext extends Managers {
   connection?: { slowConsumer(notice: string): void };
 }
 
+interface ContextRequest {
+  requestId: string;
+  logs: LogSource;
+  principal: Principal;
+  connection?: RequestContext['connection'];
+}
+
 /**
  * A request's context; its DataLoaders are made on first use (most requests need none). A
  * class, so that every context shares one shape: an object literal with its own getter got a
@@ -56,13 +64,13 @@ class Context {
   readonly integrity: IntegrityManager;
   readonly tail: TailManager;
   readonly requestId: string;
-  readonly log: Logger;
   readonly principal: Principal;
   readonly connection: RequestContext['connection'];
   /** A plain property, not #private: Apollo runs each operation on a copy of the context (same prototype, own properties copied), which has no private fields. */
   private cachedLoaders: Loaders | undefined = undefined;
+  private readonly logs: LogSource;
 
-  constructor(managers: Managers, request: { requestId: string; log: Logger; principal: Principal; connection?: RequestContext['connection'] }) {
+  constructor(managers: Managers, request: ContextRequest) {
     this.catalog = managers.catalog;
     this.events = managers.events;
     this.routing = managers.routing;
@@ -70,9 +78,14 @@ class Context {
     this.integrity = managers.integrity;
     this.tail = managers.tail;
     this.requestId = request.requestId;
-    this.log = request.log;
+    this.logs = request.logs;
     this.principal = request.principal;
     this.connection = request.connection;
+  }
+
+  /** The request's logger, made when something first logs (see RequestLog). */
+  get log(): Logger {
+    return this.logs.log;
   }
 
   get loaders(): Loaders {
@@ -89,9 +102,6 @@ class Context {
   }
 }
 
-export function createRequestContext(
-  managers: Managers,
-  request: { requestId: string; log: Logger; principal: Principal; connection?: RequestContext['connection'] },
-): RequestContext {
+export function createRequestContext(managers: Managers, request: ContextRequest): RequestContext {
   return new Context(managers, request);
 }

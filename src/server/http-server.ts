@@ -8,6 +8,7 @@ import { mayHoldUnpairedSurrogate, unpairedSurrogates } from '../errors/unicode.
 import { isRefusal, type Refusal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
+import { RequestLog, type LogSource } from '../logging/request-log.js';
 import type { RequestContext } from './context.js';
 import type { PreparedPath } from './prepared-path.js';
 
@@ -24,7 +25,7 @@ export interface HttpHandlerOptions {
   getApollo(): ApolloServer<RequestContext>;
   /** The principal of a request (its API key), or why it is refused; counts `operations` against the key's rate. */
   identify(req: http.IncomingMessage, operations: number): Promise<Principal | Refusal>;
-  createContext(request: { requestId: string; log: Logger; principal: Principal }): Promise<RequestContext>;
+  createContext(request: { requestId: string; logs: LogSource; principal: Principal }): Promise<RequestContext>;
   readiness(): Promise<Readiness>;
   /** Runs operations Apollo has accepted before without its pipeline (see prepared-path.ts). */
   preparedPath?: PreparedPath;
@@ -34,12 +35,16 @@ export interface HttpHandlerOptions {
 const preparedAnswers = new WeakSet<http.ServerResponse>();
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** On a request from another origin (it sends Origin): what a browser lets the page read. */
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers':
-    'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
   'access-control-expose-headers': 'x-request-id, retry-after',
+};
+/** On the answer to a browser's preflight (OPTIONS with Origin): what it may send, for how long. */
+const PREFLIGHT_HEADERS = {
+  ...CORS_HEADERS,
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
   'access-control-max-age': '600',
 };
 
@@ -48,30 +53,25 @@ export function createRequestHandler(options: HttpHandlerOptions): http.RequestL
   return (req, res) => {
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const log = rootLog.child({ reqId: requestId });
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const answer = { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms * 100) / 100 };
-      log.info(preparedAnswers.has(res) ? { ...answer, prepared: true } : answer, 'request');
-    });
-    route(req, res, requestId, log, options).catch((error: unknown) => {
+    const request = new RequestLog(rootLog, typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID());
+    res.setHeader('x-request-id', request.requestId);
+    if (rootLog.isLevelEnabled('info')) {
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const answer = { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms * 100) / 100 };
+        request.log.info(preparedAnswers.has(res) ? { ...answer, prepared: true } : answer, 'request');
+      });
+    }
+    route(req, res, request, options).catch((error: unknown) => {
       const errorId = randomUUID();
-      log.error({ err: error, errorId }, 'request failed outside GraphQL');
+      request.log.error({ err: error, errorId }, 'request failed outside GraphQL');
       if (!res.headersSent) sendErrors(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, `Internal server error (error id ${errorId})`, { errorId });
       else res.destroy();
     });
   };
 }
 
-async function route(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  requestId: string,
-  log: Logger,
-  options: HttpHandlerOptions,
-): Promise<void> {
+async function route(req: http.IncomingMessage, res: http.ServerResponse, request: RequestLog, options: HttpHandlerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway');
   switch (url.pathname) {
     case '/healthz':
@@ -85,21 +85,16 @@ async function route(
       res.end();
       return;
     case '/graphql':
-      return handleGraphQL(req, res, url, requestId, log, options);
+      return handleGraphQL(req, res, url, request, options);
     default:
       return sendErrors(res, 404, ErrorCode.NOT_FOUND, `no resource at ${url.pathname}; GraphQL is served at /graphql`);
   }
 }
 
-async function handleGraphQL(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  url: URL,
-  requestId: string,
-  log: Logger,
-  options: HttpHandlerOptions,
-): Promise<void> {
-  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, request: RequestLog, options: HttpHandlerOptions): Promise<void> {
+  if (req.headers.origin !== undefined) {
+    for (const [name, value] of Object.entries(req.method === 'OPTIONS' ? PREFLIGHT_HEADERS : CORS_HEADERS)) res.setHeader(name, value);
+  }
   if (req.method === 'OPTIONS') {
     res.writeHead(204);
     res.end();
@@ -147,14 +142,12 @@ async function handleGraphQL(
       return sendErrors(res, 400, ErrorCode.BAD_USER_INPUT, `${field}: ${reason}${more}`, { field, reason, issues });
     }
   }
-  // A child of the root logger, not of the request's: a logger made from a logger made for
-  // one request becomes a prototype of its own, which V8 sets up anew for every request.
-  const requestLog = principal.keyId ? options.log.child({ reqId: requestId, keyId: principal.keyId, account: principal.accountId }) : log;
+  request.identify(principal);
   let context: RequestContext | undefined;
 
   const prepared = options.preparedPath?.match(req, body);
   if (prepared) {
-    context = await options.createContext({ requestId, log: requestLog, principal });
+    context = await options.createContext({ requestId: request.requestId, logs: request, principal });
     const text = await options.preparedPath!.run(prepared, context);
     if (text !== null) {
       preparedAnswers.add(res);
@@ -171,7 +164,7 @@ async function handleGraphQL(
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method, headers, search: url.search, body };
   const response = await options.getApollo().executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: async () => context ?? options.createContext({ requestId, log: requestLog, principal }),
+    context: async () => context ?? options.createContext({ requestId: request.requestId, logs: request, principal }),
   });
 
   for (const [name, value] of response.headers) res.setHeader(name, value);

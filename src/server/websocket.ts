@@ -174,7 +174,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
           variableValues: variables,
           contextValue: createRequestContext(managers, {
             requestId,
-            log,
+            logs: { log },
             principal: connection.principal,
             // Sent past graphql-ws, which is waiting for the stalled socket: the notice is
             // queued behind what the subscriber has not read, then the close frame.

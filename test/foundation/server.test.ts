@@ -70,7 +70,24 @@ describe('GraphQL over HTTP', () => {
       headers: { origin: 'https://studio.apollographql.com', 'access-control-request-method': 'POST' },
     });
     expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('lets pages on other origins read answers, and sends CORS headers only to them', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const request = (origin?: string) =>
+      fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', ...gw.bearer(gw.adminKey), ...(origin ? { origin } : {}) }, body });
+    const crossOrigin = await request('https://studio.apollographql.com');
+    expect(crossOrigin.status).toBe(200);
+    expect(crossOrigin.headers.get('access-control-allow-origin')).toBe('*');
+    expect(crossOrigin.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    // What a preflight answers is not repeated on every answer.
+    expect(crossOrigin.headers.get('access-control-allow-methods')).toBeNull();
+    const sameOrigin = await request();
+    expect(sameOrigin.status).toBe(200);
+    expect(sameOrigin.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('echoes a request id, or makes one', async () => {
