@@ -56,7 +56,7 @@ export interface Gateway {
 
 export interface ManagerOptions {
   eventsCountCap?: number;
-  /** Prepare ingest's and the stats statements once per connection (on a server; default true). */
+  /** Prepare ingest's statement, the page queries and the stats statements once per connection (on a server; default true). */
   preparedStatements?: boolean;
   routingLimits?: Config['routingLimits'];
   operatorAccount?: string;

@@ -107,7 +107,7 @@ export interface Config {
   /** Folder for local state: the embedded database, delivery spools, the lock file. */
   dataDir: string;
   poolSize: number;
-  /** Whether ingest's and the stats statements are prepared once per connection (a server only; off behind a pooler that cannot keep them). */
+  /** Whether ingest's statement, the page queries and the stats statements are prepared once per connection (a server only; off behind a pooler that cannot keep them). */
   preparedStatements: boolean;
   connectTimeoutMs: number;
   statementTimeoutMs: number;

@@ -408,8 +408,9 @@ export async function lockChain(client: pg.PoolClient, accountId: string): Promi
 }
 
 /**
- * Names for the statements of a few query shapes, so that each connection parses and plans
- * a shape once (a stats statement of a week of hours took PostgreSQL 0.5-0.9 ms to plan).
+ * Names for the statements of a few query shapes, so that each connection parses a shape
+ * once, and plans it once where PostgreSQL keeps a generic plan (a stats statement of a week
+ * of hours took it 0.5-0.9 ms to plan; a page query 60-100 µs, more than it took to run).
  * The first `max` distinct texts get a name; later ones run unnamed, so a stream of new
  * shapes cannot grow the statements every connection keeps.
  */
@@ -425,8 +426,8 @@ function statementNames(prefix: string, max: number) {
 }
 
 /**
- * `prepared`: the ingest statement and the stats statements are named (prepared)
- * statements, which each connection parses and plans once. Not on PGlite: over its socket, a
+ * `prepared`: the ingest statement, the page queries and the stats statements are named
+ * (prepared) statements, which each connection parses and plans once. Not on PGlite: over its socket, a
  * first execution that fails (an id stored meanwhile) comes back without the statement's
  * ParseComplete, so `pg` would prepare the name again on that connection and fail (42P05).
  */

@@ -28,9 +28,9 @@ const SLIM: RollupDimension[] = ['service', 'outcome', 'severity'];
 /** Account-wide counts: a few rows per bucket, so a week of hours sums in well under a millisecond. */
 const BRIEF: RollupDimension[] = ['outcome', 'severity', 'dataEvent'];
 
-/** Smallest first, so that the first one that fits is the cheapest to read. */
 export const HOUR_MS = 3_600_000;
 
+/** Smallest first, so that the first one that fits is the cheapest to read. */
 export const ROLLUPS: Rollup[] = [
   { table: 'event_counts_minute_brief', grain: 'minute', grainMs: 60_000, dims: BRIEF },
   { table: 'event_counts_minute_slim', grain: 'minute', grainMs: 60_000, dims: SLIM },

@@ -43,7 +43,8 @@ export interface RequestContext extends Managers {
   connection?: { slowConsumer(notice: string): void };
 }
 
-interface ContextRequest {
+/** What the HTTP and WebSocket fronts know of a request when they make its context. */
+export interface ContextRequest {
   requestId: string;
   logs: LogSource;
   principal: Principal;

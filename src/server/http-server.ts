@@ -8,8 +8,8 @@ import { mayHoldUnpairedSurrogate, unpairedSurrogates } from '../errors/unicode.
 import { isRefusal, type Refusal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
-import { RequestLog, type LogSource } from '../logging/request-log.js';
-import type { RequestContext } from './context.js';
+import { RequestLog } from '../logging/request-log.js';
+import type { ContextRequest, RequestContext } from './context.js';
 import type { PreparedPath } from './prepared-path.js';
 
 export interface Readiness {
@@ -25,7 +25,7 @@ export interface HttpHandlerOptions {
   getApollo(): ApolloServer<RequestContext>;
   /** The principal of a request (its API key), or why it is refused; counts `operations` against the key's rate. */
   identify(req: http.IncomingMessage, operations: number): Promise<Principal | Refusal>;
-  createContext(request: { requestId: string; logs: LogSource; principal: Principal }): Promise<RequestContext>;
+  createContext(request: ContextRequest): Promise<RequestContext>;
   readiness(): Promise<Readiness>;
   /** Runs operations Apollo has accepted before without its pipeline (see prepared-path.ts). */
   preparedPath?: PreparedPath;

@@ -12,13 +12,17 @@ export function startUpkeep(tasks: UpkeepTasks, log: Logger, everyMs: number): {
   const round = () => {
     running ??= (async () => {
       const done: Record<string, number> = {};
-      for (const [name, task] of Object.entries(tasks)) done[name] = await task();
+      // A task that fails is retried next round; the others still run in this one.
+      for (const [name, task] of Object.entries(tasks)) {
+        done[name] = await task().catch((error: unknown) => {
+          log.warn({ err: error, task: name }, 'upkeep task failed; the next round retries');
+          return 0;
+        });
+      }
       if (Object.values(done).some((n) => n > 0)) log.debug(done, 'upkeep round');
-    })()
-      .catch((error: unknown) => log.warn({ err: error }, 'upkeep round failed; the next round retries'))
-      .finally(() => {
-        running = null;
-      });
+    })().finally(() => {
+      running = null;
+    });
   };
   const timer = setInterval(round, everyMs);
   timer.unref();
