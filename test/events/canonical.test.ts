@@ -87,4 +87,25 @@ describe('DateTime answers', () => {
     for (let i = 0; i < 2000; i++) times.push(Math.floor((random() - 0.3) * 4e13));
     for (const t of times) expect(isoString(new Date(t))).toBe(new Date(t).toISOString());
   });
+
+  it('are parsed as graphql-scalars parses them: the same Date, or refused with its error', async () => {
+    const { DateTime } = await import('../../src/server/scalars.js');
+    const { DateTimeResolver } = await import('graphql-scalars');
+    const outcome = (parse: (v: unknown) => unknown, value: string) => {
+      try {
+        return (parse(value) as Date).getTime();
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const random = prng(12);
+    const values = ['2024-02-29T12:00:00Z', '2023-02-29T12:00:00Z', '2026-02-30T00:00:00Z', '2026-04-31T00:00:00.5Z', '2026-01-01T24:00:00Z', '2026-12-31T23:59:60Z',
+      '2026-11-21T19:00:00.123Z', '2026-11-21T19:00:00.1234Z', '2026-11-21T19:00:00+01:00', '2026-11-21 19:00:00Z', '0999-01-01T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-21T19:00:00z'];
+    for (let i = 0; i < 500; i++) {
+      const d = new Date(Math.floor(random() * 4e12));
+      // Now and then a calendar day past the month's end (2026-02-31).
+      values.push(random() < 0.2 ? `${d.toISOString().slice(0, 8)}${28 + Math.floor(random() * 4)}${d.toISOString().slice(10)}` : d.toISOString());
+    }
+    for (const value of values) expect(outcome((v) => DateTime.parseValue(v), value), value).toEqual(outcome((v) => DateTimeResolver.parseValue(v), value));
+  });
 });
