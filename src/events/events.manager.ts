@@ -66,28 +66,32 @@ function jsonProblem(root: unknown): string | null {
   return null;
 }
 
-/** Bounds of every string field of an event (characters). */
-const LIMITS = {
-  id: 128,
-  correlationId: 128,
-  'initiator.id': 256,
-  'initiator.name': 256,
-  'initiator.authnId': 256,
-  'initiator.authnName': 256,
-  'initiator.host.address': 256,
-  'initiator.host.agent': 1024,
-  'target.id': 512,
-  'target.name': 256,
-  'target.alias': 256,
-  'target.typeURI': 256,
-  'target.resourceGroupId': 256,
-  'target.host.address': 256,
-  'observer.name': 128,
-  'reason.reasonType': 256,
-  'reason.reasonForFailure': 2048,
-  message: 4096,
-  logSourceCRN: 512,
-} as const;
+/**
+ * Every string field of an event: its path, its bound (characters) and how to read it.
+ * Written out one accessor per field: ingest reads every field of every event, and one
+ * accessor shared by all paths (`input[a]?.[b]`) made each read a generic lookup.
+ */
+const BOUNDED_FIELDS: Array<{ path: string; max: number; get: (input: any) => unknown }> = [
+  { path: 'id', max: 128, get: (i) => i.id },
+  { path: 'correlationId', max: 128, get: (i) => i.correlationId },
+  { path: 'initiator.id', max: 256, get: (i) => i.initiator?.id },
+  { path: 'initiator.name', max: 256, get: (i) => i.initiator?.name },
+  { path: 'initiator.authnId', max: 256, get: (i) => i.initiator?.authnId },
+  { path: 'initiator.authnName', max: 256, get: (i) => i.initiator?.authnName },
+  { path: 'initiator.host.address', max: 256, get: (i) => i.initiator?.host?.address },
+  { path: 'initiator.host.agent', max: 1024, get: (i) => i.initiator?.host?.agent },
+  { path: 'target.id', max: 512, get: (i) => i.target?.id },
+  { path: 'target.name', max: 256, get: (i) => i.target?.name },
+  { path: 'target.alias', max: 256, get: (i) => i.target?.alias },
+  { path: 'target.typeURI', max: 256, get: (i) => i.target?.typeURI },
+  { path: 'target.resourceGroupId', max: 256, get: (i) => i.target?.resourceGroupId },
+  { path: 'target.host.address', max: 256, get: (i) => i.target?.host?.address },
+  { path: 'observer.name', max: 128, get: (i) => i.observer?.name },
+  { path: 'reason.reasonType', max: 256, get: (i) => i.reason?.reasonType },
+  { path: 'reason.reasonForFailure', max: 2048, get: (i) => i.reason?.reasonForFailure },
+  { path: 'message', max: 4096, get: (i) => i.message },
+  { path: 'logSourceCRN', max: 512, get: (i) => i.logSourceCRN },
+];
 
 /** The default message of each catalog action (made once per snapshot's action). */
 const DEFAULT_MESSAGES = new WeakMap<object, string>();
@@ -105,13 +109,6 @@ function defaultMessage(action: { description: string | null; service: { display
 
 /** Control characters but tab, line feed and carriage return. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-/** An accessor per bounded field, built once (ingest checks every field of every event). */
-const BOUNDED_FIELDS = Object.entries(LIMITS).map(([path, max]) => {
-  const [a, b, c] = path.split('.') as [string, string?, string?];
-  const get: (input: any) => unknown = c ? (i) => i[a]?.[b!]?.[c] : b ? (i) => i[a]?.[b] : (i) => i[a];
-  return { path, max, get };
-});
 
 export interface EventWarning {
   index: number;
