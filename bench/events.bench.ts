@@ -325,8 +325,8 @@ async function measureIngest() {
   // gateway, and the same rows inserted raw, as the events manager makes them (its checks
   // and defaults, content hash), in the same account with the ids prefixed, so that both
   // sides add to the same parts of the same indexes. Which side goes first alternates: the
-  // second finds the index pages the first read in memory, already logged in full since the
-  // last checkpoint. (Until 2026-11-21 the raw rows went to an account of their own, whose
+  // second finds the index pages the first read in memory (each turn starts after a
+  // checkpoint, below, so neither finds them logged in full already). (Until 2026-11-21 the raw rows went to an account of their own, whose
   // index ranges held only those rows and stayed in cache, about 10 µs per row less work
   // for PostgreSQL; and the raw side always went second.)
   const viaGateway = (part: EventInput[][]) => drain(part, 4, (inputs) => gatewayRequest({ query: RECORD, variables: { inputs: requests.get(inputs)! } }));
@@ -361,6 +361,10 @@ async function measureIngest() {
     const part = batches.slice(Math.floor((turn * batches.length) / rounds), Math.floor(((turn + 1) * batches.length) / rounds));
     const raw = await rawRowsOf(part);
     for (const side of turn % 2 ? (['raw', 'gateway'] as const) : (['gateway', 'raw'] as const)) {
+      // Each turn starts right after a checkpoint: a page's first change after one is logged
+      // in full, and a checkpoint PostgreSQL started on its own fell on one side's turn,
+      // whose WAL per row then rose by half to double (runs gave each side 1.7-5 KB per row).
+      await db.pool.query('CHECKPOINT');
       const measured =
         side === 'gateway'
           ? await walDuring(() => cpuDuring({ gateway: gateway.pid! }, () => viaGateway(part)))
