@@ -470,11 +470,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const where = filterSql(accountId, filter, params);
       const exact = await store.countUpTo(where, params, countCap);
       if (exact !== null) return { count: exact, exact: true };
-      const built = buildStatsSql({ accountId, filter, groupBy: [], interval: 'DAY', top: 1, now: new Date() });
-      if (built.source === 'ROLLUPS') {
-        const rows = await store.statsQuery(built.text, built.params);
-        return { count: rows.filter((r) => r.kind === 'b').reduce((n, r) => n + Number(r.n), 0), exact: true };
-      }
+      const request = { accountId, filter, groupBy: [], interval: 'DAY' as const, top: 1, now: new Date() };
+      const built = buildStatsSql(request);
+      if (built.source === 'ROLLUPS') return { count: assembleStats(request, await store.statsQuery(built.text, built.params), built).total, exact: true };
       const again = new SqlParams();
       return { count: Math.max(countCap + 1, await store.estimate(filterSql(accountId, filter, again), again)), exact: false };
     },

@@ -259,6 +259,30 @@ describe('eventStats', () => {
     expect(new Map(failures.buckets.map((b: any) => [b.start, b.count]))).toEqual(plain);
   });
 
+  it('rank the groups of the few-valued dimensions in the gateway: the top ones, how many there are, and bucket totals over all of them', async () => {
+    const f = range();
+    const res = await gw.gql(STATS, { f, g: ['OUTCOME', 'SEVERITY'], i: 'HOUR', top: 2 });
+    expect(res.body.errors).toBeUndefined();
+    const s = res.body.data!.eventStats;
+    const inRange = all.filter((e) => e.eventTime >= f.from && e.eventTime < f.to);
+    const perGroup = new Map<string, number>();
+    const perHour = new Map<string, number>();
+    for (const e of inRange) {
+      const key = `${e.outcome}/${e.severity}`;
+      perGroup.set(key, (perGroup.get(key) ?? 0) + 1);
+      const hour = `${e.eventTime.slice(0, 13)}:00:00.000Z`;
+      perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
+    }
+    expect(perGroup.size).toBeGreaterThan(2);
+    expect(s.groupCount).toBe(perGroup.size);
+    const largest = [...perGroup.values()].sort((a, b) => b - a);
+    expect(s.groups.map((g: any) => g.count)).toEqual(largest.slice(0, 2));
+    for (const g of s.groups) expect(g.count).toBe(perGroup.get(`${g.key.outcome}/${g.key.severity}`));
+    expect(s.otherCount).toBe(inRange.length - largest[0]! - largest[1]!);
+    expect(new Map(s.buckets.map((b: any) => [b.start, b.count]))).toEqual(perHour);
+    expect(s.buckets.map((b: any) => b.start)).toEqual([...perHour.keys()].sort());
+  });
+
   it('give the same answers after the pending hours are folded, and after the writers\' shards are folded into one row per key', async () => {
     const questions = [
       { f: range(), g: ['OUTCOME'], i: 'HOUR', top: 5 },
