@@ -326,9 +326,10 @@ async function measureIngest() {
   // and defaults, content hash), in the same account with the ids prefixed, so that both
   // sides add to the same parts of the same indexes. Which side goes first alternates: the
   // second finds the index pages the first read in memory (each turn starts after a
-  // checkpoint, below, so neither finds them logged in full already). (Until 2026-11-21 the raw rows went to an account of their own, whose
-  // index ranges held only those rows and stayed in cache, about 10 µs per row less work
-  // for PostgreSQL; and the raw side always went second.)
+  // checkpoint, below, so neither finds them logged in full already). (Until 2026-11-21 the
+  // raw rows went to an account of their own, whose index ranges held only those rows and
+  // stayed in cache, about 10 µs per row less work for PostgreSQL; and the raw side always
+  // went second.)
   const viaGateway = (part: EventInput[][]) => drain(part, 4, (inputs) => gatewayRequest({ query: RECORD, variables: { inputs: requests.get(inputs)! } }));
   /** The rows of `part` as the gateway stores them (ids prefixed), in batches of 500. */
   const rawRowsOf = async (part: EventInput[][]) => {
