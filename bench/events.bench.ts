@@ -27,7 +27,7 @@ import { EVENT_COLUMNS, eventColumnText } from '../src/events/events.store.js';
 import { generateEvents, toGraphQLInput } from '../src/events/generator.js';
 import { ROLLUPS } from '../src/events/rollups.js';
 import { toolPrincipal } from '../src/auth/principal.js';
-import { addMicros, benchDatabaseUrl, cpuDuring, freePort, openBenchDatabase, percentile, perUnit, startGatewayProcess, waitUntilReady } from './support.js';
+import { addMicros, benchDatabaseUrl, cpuDuring, ensureEvents, freePort, openBenchDatabase, percentile, perUnit, startGatewayProcess, waitUntilReady } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -114,18 +114,7 @@ async function prepareDatabase() {
   // it (it bypasses the rollups and the chain). The gateway side stays: a year old, it is
   // outside every query.
   await deleteRawIngest(db.pool);
-  const have = Number((await db.pool.query("SELECT count(*) FROM events WHERE account_id = $1 AND id NOT LIKE 'ingest-%'", [ACCOUNT])).rows[0].count);
-  let generation: { events: number; seconds: number; perSecond: number } | null = null;
-  if (have < TOTAL) {
-    log(`generating ${TOTAL - have} events (have ${have})`);
-    const started = Date.now();
-    const args = ['--count', String(TOTAL - have), '--seed', String(1000 + have), '--concurrency', '4'];
-    const gen = spawn(process.execPath, ['--import', 'tsx', 'src/cli/events-generate.ts', ...args], { cwd: projectRoot, env: { ...process.env, DATABASE_URL: benchUrl.toString() }, stdio: ['ignore', 'inherit', 'inherit'] });
-    const [code] = await once(gen, 'exit');
-    if (code !== 0) throw new Error('event generation failed');
-    const seconds = (Date.now() - started) / 1000;
-    generation = { events: TOTAL - have, seconds: round(seconds, 1), perSecond: Math.round((TOTAL - have) / seconds) };
-  }
+  const generation = await ensureEvents(benchUrl, db.pool, ACCOUNT, TOTAL, log);
   // What the gateway's rounds would have done by now: the hours earlier runs' ingest listed
   // folded into the per-hour rollups (and writer shards of older databases into one row per key).
   log(`pending hours folded: ${await managers.events.foldHourRollups()}, rollup rows folded: ${await managers.events.compactRollups()}`);

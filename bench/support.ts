@@ -1,6 +1,7 @@
 // What the benchmarks that run real gateway processes share: a database of their own next
 // to the one DATABASE_URL names (migrated, seeded), and gateway processes on free ports.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
@@ -39,6 +40,23 @@ export async function openBenchDatabase(url: URL, poolSize: number, options: { f
   const managers = createManagers(db, createLogger('warn'));
   await seedDatabase(managers);
   return { db, managers };
+}
+
+/**
+ * Generates events for `account` until it holds `total` (besides the ones earlier ingest
+ * measurements added, ids `ingest-...`), with npm run events:generate; null when it already did.
+ */
+export async function ensureEvents(url: URL, pool: pg.Pool, account: string, total: number, log: (...args: unknown[]) => void): Promise<{ events: number; seconds: number; perSecond: number } | null> {
+  const have = Number((await pool.query("SELECT count(*) FROM events WHERE account_id = $1 AND id NOT LIKE 'ingest-%'", [account])).rows[0].count);
+  if (have >= total) return null;
+  log(`generating ${total - have} events (have ${have})`);
+  const started = Date.now();
+  const args = ['--count', String(total - have), '--seed', String(1000 + have), '--concurrency', '4', '--account', account];
+  const gen = spawn(process.execPath, ['--import', 'tsx', 'src/cli/events-generate.ts', ...args], { cwd: projectRoot, env: { ...process.env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const [code] = await once(gen, 'exit');
+  if (code !== 0) throw new Error('event generation failed');
+  const seconds = (Date.now() - started) / 1000;
+  return { events: total - have, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round((total - have) / seconds) };
 }
 
 export function freePort(): Promise<number> {

@@ -26,6 +26,7 @@ import { createEventsStore } from './events/events.store.js';
 import { createIntegrityManager } from './integrity/integrity.manager.js';
 import { createIntegrityStore } from './integrity/integrity.store.js';
 import { loadSigner } from './integrity/signer.js';
+import { configuredTrustedKeys } from './integrity/trust.js';
 import type { Logger } from './logging/logger.js';
 import { startDeliveryWorker } from './routing/delivery.worker.js';
 import { createRoutingManager } from './routing/routing.manager.js';
@@ -61,7 +62,9 @@ export interface ManagerOptions {
   routingLimits?: Config['routingLimits'];
   operatorAccount?: string;
   /** The checkpoint key's source and the verification limit (defaults: a key file in .data). */
-  integrity?: Pick<Config['integrity'], 'keyPem' | 'keyFile' | 'verifyMaxEvents'>;
+  integrity?: Pick<Config['integrity'], 'keyPem' | 'keyFile' | 'verifyMaxEvents' | 'verifyWorkers' | 'trustedKeysPem' | 'trustedKeysFile' | 'checkpointLog'>;
+  /** The server's limit for one statement (what the verification workers' connections get too). */
+  statementTimeoutMs?: number;
   /** Bytes read ahead for a live-tail subscriber, and how long a full buffer may sit untaken. */
   subscriptionBufferBytes?: number;
   subscriptionStallMs?: number;
@@ -75,6 +78,7 @@ export function managerOptions(config: Config): ManagerOptions {
     routingLimits: config.routingLimits,
     operatorAccount: config.operatorAccount,
     integrity: config.integrity,
+    statementTimeoutMs: config.statementTimeoutMs,
     subscriptionBufferBytes: config.subscriptionBufferBytes,
     subscriptionStallMs: config.subscriptionStallMs,
   };
@@ -90,11 +94,15 @@ export function createManagers(db: Database, log: Logger, options: ManagerOption
   audit.connect(events);
   const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite });
   const keys = createKeysManager({ store: createKeysStore(db.prisma), audit: audit.record, log, operatorAccount: options.operatorAccount ?? 'local', onWrite });
-  const signing = options.integrity ?? { keyPem: null, keyFile: path.resolve('.data', 'checkpoint-ed25519.pem'), verifyMaxEvents: undefined };
+  const signing = options.integrity ?? { keyPem: null, keyFile: path.resolve('.data', 'checkpoint-ed25519.pem'), verifyMaxEvents: undefined, verifyWorkers: 1, trustedKeysPem: null, trustedKeysFile: null, checkpointLog: path.resolve('.data', 'checkpoints.ndjson') };
+  const prepared = db.kind === 'server' && options.preparedStatements !== false;
   const integrity = createIntegrityManager({
-    store: createIntegrityStore(db.pool),
+    store: createIntegrityStore(db.pool, { prepared }),
+    workers: db.url ? { count: signing.verifyWorkers, connection: { connectionString: db.url, statementTimeoutMs: options.statementTimeoutMs ?? 30_000, prepared } } : null,
     log,
     maxVerify: signing.verifyMaxEvents,
+    checkpointLog: signing.checkpointLog,
+    trusted: () => configuredTrustedKeys({ pem: signing.trustedKeysPem, file: signing.trustedKeysFile }),
     signer: () => {
       const { signer, created } = loadSigner({ pem: signing.keyPem, file: signing.keyFile });
       if (created) log.warn({ file: signing.keyFile, keyId: signer.keyId }, 'made an Ed25519 checkpoint key (keep it: it vouches for the event chain)');
@@ -123,6 +131,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     await seedDatabase(managers);
     // Zero setup: the embedded database is one user's; give that user an admin key.
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
+    try {
+      managers.integrity.publicKeys();
+    } catch (error) {
+      throw new StartupError(`the checkpoint keys cannot be loaded: ${(error as Error).message}`);
+    }
     managers.audit.start();
     await managers.integrity.start(config.integrity.checkpointIntervalMs);
     const upkeep = startUpkeep(
@@ -193,7 +206,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       await subscriptions.stop();
       await apollo.stop();
       await managers.audit.stop();
-      managers.integrity.stop();
+      await managers.integrity.stop();
       await upkeep.stop();
       throw error;
     });
@@ -225,7 +238,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         unsubscribe();
         await worker?.stop();
         await managers.audit.stop();
-        managers.integrity.stop();
+        await managers.integrity.stop();
         await upkeep.stop();
         await db.close();
       },

@@ -42,6 +42,8 @@ export const ACCESS_RULES: Record<'query' | 'mutation' | 'subscription', Record<
     keys: admin,
     eventChain: reader,
     verifyEvents: reader,
+    chainVerification: reader,
+    chainVerifications: reader,
   },
   mutation: {
     recordEvent: writer,
@@ -67,6 +69,8 @@ export const ACCESS_RULES: Record<'query' | 'mutation' | 'subscription', Record<
     createKey: admin,
     revokeKey: admin,
     checkpointEventChain: admin,
+    // Read-only, and an auditor's (reader's) job; one runs at a time per account.
+    startChainVerification: reader,
   },
   subscription: {
     eventRecorded: reader,

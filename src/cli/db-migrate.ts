@@ -3,12 +3,12 @@
 import { loadConfig } from '../config/config.js';
 import { openDatabase } from '../database/database.js';
 import { applyPendingMigrations } from '../database/migrations.js';
-import { createLogger } from '../logging/logger.js';
+import { createToolLogger } from '../logging/logger.js';
 import { runCli } from './run-cli.js';
 
 runCli(async () => {
   const config = loadConfig();
-  const log = createLogger('warn');
+  const log = createToolLogger('warn');
   const db = await openDatabase(config, log);
   try {
     const report = await applyPendingMigrations(db.pool);

@@ -11,7 +11,7 @@ import type { Outcome, Severity } from '../events/event.enums.js';
 import type { EventFilter } from '../events/event-filter.js';
 import type { EventRecord } from '../events/event.model.js';
 import { createManagers } from '../gateway.js';
-import { createLogger } from '../logging/logger.js';
+import { createToolLogger } from '../logging/logger.js';
 import { parseOptions } from './args.js';
 import { runCli } from './run-cli.js';
 
@@ -100,7 +100,7 @@ runCli(async (args) => {
   };
 
   const config = loadConfig();
-  const log = createLogger('warn');
+  const log = createToolLogger('warn');
   const db = await openDatabase(config, log);
   try {
     if ((await pendingMigrationNames(db.pool, await localMigrationNames())).length) {

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { openDatabase, type Database } from '../database/database.js';
 import { applyPendingMigrations } from '../database/migrations.js';
 import { createManagers, managerOptions } from '../gateway.js';
-import { createLogger, type Logger } from '../logging/logger.js';
+import { createToolLogger, type Logger } from '../logging/logger.js';
 
 export interface Tool {
   config: Config;
@@ -16,7 +16,7 @@ export interface Tool {
 
 export async function withToolDatabase<T>(fn: (tool: Tool) => Promise<T>, options: { logLevel?: string } = {}): Promise<T> {
   const config = loadConfig();
-  const log = createLogger(options.logLevel ?? 'warn');
+  const log = createToolLogger(options.logLevel ?? 'warn');
   const db = await openDatabase(config, log);
   try {
     await applyPendingMigrations(db.pool);

@@ -1,5 +1,6 @@
 // Configuration comes from the environment only, validated once at start. A wrong value
 // stops the gateway with one line naming the variable and what is expected.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -86,8 +87,12 @@ const envSchema = z.object({
   EXECUTION_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(15_000),
   CHECKPOINT_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key (PKCS#8, Ed25519)' }).optional(),
   CHECKPOINT_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_TRUSTED_KEYS: z.string().includes('PUBLIC KEY', { message: 'must hold one or more PEM public keys (Ed25519)' }).optional(),
+  CHECKPOINT_TRUSTED_KEYS_FILE: z.string().min(1).optional(),
+  CHECKPOINT_LOG_FILE: z.string().min(1).optional(),
   CHECKPOINT_INTERVAL_MS: positiveInt('a positive number of milliseconds').default(60_000),
-  VERIFY_MAX_EVENTS: positiveInt('a positive whole number').default(500_000),
+  VERIFY_MAX_EVENTS: positiveInt('a positive whole number').default(200_000),
+  VERIFY_WORKERS: positiveInt('a positive whole number of threads').max(64, 'must be at most 64').optional(),
   SUBSCRIPTION_BUFFER_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
   SUBSCRIPTION_STALL_MS: positiveInt('a positive number of milliseconds').default(10_000),
   SUBSCRIPTION_KEY_RECHECK_MS: positiveInt('a positive number of milliseconds').default(15_000),
@@ -136,8 +141,15 @@ export interface Config {
     /** PEM of the Ed25519 checkpoint key, or null to use `keyFile`. */
     keyPem: string | null;
     keyFile: string;
+    /** PEM public keys trusted besides the key's own (old keys after a rotation), and a file of more. */
+    trustedKeysPem: string | null;
+    trustedKeysFile: string | null;
+    /** Where every checkpoint is appended as it is made (outside the database). */
+    checkpointLog: string;
     checkpointIntervalMs: number;
     verifyMaxEvents: number;
+    /** Worker threads a long verification walks its segments in (a server only). */
+    verifyWorkers: number;
   };
   /** Bytes of events read ahead for a live-tail subscriber. */
   subscriptionBufferBytes: number;
@@ -208,8 +220,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     integrity: {
       keyPem: e.CHECKPOINT_KEY ?? null,
       keyFile: path.resolve(cwd, e.CHECKPOINT_KEY_FILE ?? path.join(e.DATA_DIR, 'checkpoint-ed25519.pem')),
+      trustedKeysPem: e.CHECKPOINT_TRUSTED_KEYS ?? null,
+      trustedKeysFile: e.CHECKPOINT_TRUSTED_KEYS_FILE ? path.resolve(cwd, e.CHECKPOINT_TRUSTED_KEYS_FILE) : null,
+      checkpointLog: path.resolve(cwd, e.CHECKPOINT_LOG_FILE ?? path.join(e.DATA_DIR, 'checkpoints.ndjson')),
       checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
       verifyMaxEvents: e.VERIFY_MAX_EVENTS,
+      verifyWorkers: e.VERIFY_WORKERS ?? os.availableParallelism(),
     },
     subscriptionBufferBytes: e.SUBSCRIPTION_BUFFER_BYTES,
     subscriptionStallMs: e.SUBSCRIPTION_STALL_MS,

@@ -370,7 +370,7 @@ function targetOf(r: Record<string, any>): EventRecord['target'] {
  * (date_part), which costs PostgreSQL a quarter of numeric's extract(); the times are whole
  * milliseconds, so rowToRecord rounds away the float's last digit.
  */
-function selectList(columns: string[]): string {
+export function selectList(columns: string[]): string {
   return columns
     .map((c) => (c === 'event_time' || c === 'received_at' ? `date_part('epoch', e.${c}) * 1000 AS ${c}_ms` : `e.${c}`))
     .join(', ');

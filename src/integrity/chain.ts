@@ -3,9 +3,10 @@
 // with link(0) = 32 zero bytes. The serialisation covers the position, when the gateway
 // received the event, and its whole content (canonical JSON, keys sorted), so changing any
 // stored field, removing an event, inserting one or reordering two changes a link. This
-// module is pure: verifyEvents and the offline verifier (npm run verify) share it; ingest
-// computes the same links in PostgreSQL (audit_link_batch, in prisma/migrations).
-import { createHash } from 'node:crypto';
+// module is pure: verification (verifyEvents, the verification jobs, npm run verify) and
+// chain:adopt share it; ingest computes the same links in PostgreSQL (audit_link_batch, in
+// prisma/migrations).
+import { hash } from 'node:crypto';
 import { canonicalEvent } from '../events/canonical.js';
 import type { EventRecord } from '../events/event.model.js';
 
@@ -18,21 +19,45 @@ export const GENESIS = Buffer.alloc(32);
  */
 const RECORD_OPENING = '{"content":';
 
+/** The receipt time of the last record, in ISO form: a batch's events share it. */
+let lastReceived = { ms: Number.NaN, iso: '' };
+
 /** ... and after it (ASCII only). */
 function recordClosing(seq: number, event: EventRecord): string {
-  return `,"receivedAt":"${event.receivedAt.toISOString()}","sequence":${seq}}`;
+  const ms = event.receivedAt.getTime();
+  if (ms !== lastReceived.ms) lastReceived = { ms, iso: event.receivedAt.toISOString() };
+  return `,"receivedAt":"${lastReceived.iso}","sequence":${seq}}`;
 }
 
 /**
- * link(n) from link(n-1): the hash of `previous` and the event's record at `seq`, fed in
- * parts so that the canonical content (`content`, as text or UTF-8 bytes, when the caller
- * has it) is not copied into a record string first.
+ * The previous link and the record are written into one buffer, kept between calls, and
+ * hashed in one call: a Hash object per link cost more than the hashing (verification
+ * computes a link per stored event).
  */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** link(n) from link(n-1): the hash of `previous` and the event's record at `seq`. */
 export function chainLink(previous: Buffer, seq: number, event: EventRecord, content: string | Buffer = canonicalEvent(event)): Buffer {
-  return createHash('sha256').update(previous).update(RECORD_OPENING).update(content).update(recordClosing(seq, event)).digest();
+  const closing = recordClosing(seq, event);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  const room = 32 + RECORD_OPENING.length + (typeof content === 'string' ? content.length * 3 : content.length) + closing.length;
+  if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.max(room, scratch.length * 2));
+  previous.copy(scratch, 0, 0, 32);
+  let end = 32 + scratch.write(RECORD_OPENING, 32, 'latin1');
+  end += typeof content === 'string' ? scratch.write(content, end, 'utf8') : content.copy(scratch, end);
+  end += scratch.write(closing, end, 'latin1');
+  return hash('sha256', scratch.subarray(0, end), 'buffer');
 }
 
-export type BreakKind = 'HASH_MISMATCH' | 'MISSING' | 'OUT_OF_ORDER' | 'OUTSIDE_CHAIN' | 'AFTER_HEAD' | 'CHECKPOINT_MISMATCH';
+export type BreakKind =
+  | 'HASH_MISMATCH'
+  | 'MISSING'
+  | 'OUT_OF_ORDER'
+  | 'OUTSIDE_CHAIN'
+  | 'AFTER_HEAD'
+  | 'CHECKPOINT_MISMATCH'
+  | 'UNTRUSTED_KEY'
+  | 'BEHIND_CHECKPOINT';
 
 export interface ChainBreak {
   /** The position where the chain stops matching; null for an event outside the chain. */
@@ -51,9 +76,10 @@ export interface ChainedEvent {
 
 /**
  * Follows a chain one stored event at a time from position `from` (given the link before
- * it), comparing with the signed checkpoints' links; `step` returns the first break.
+ * it), comparing with the links of trusted checkpoints (`vouched`: position -> the links
+ * signed for it); `step` returns the first break.
  */
-export function chainWalker(from: number, previous: Buffer, checkpoints: ReadonlyMap<number, Buffer> = new Map()) {
+export function chainWalker(from: number, previous: Buffer, vouched: ReadonlyMap<number, readonly Buffer[]> = new Map()) {
   let expected = from;
   let prev = previous;
   let checked = 0;
@@ -68,9 +94,9 @@ export function chainWalker(from: number, previous: Buffer, checkpoints: Readonl
       if (!link.equals(row.hash)) {
         return { sequence: row.seq, eventId: row.event.id, kind: 'HASH_MISMATCH', reason: `event ${row.event.id} does not match its link: its content, position or predecessor changed` };
       }
-      const signed = checkpoints.get(row.seq);
-      if (signed && !signed.equals(link)) {
-        return { sequence: row.seq, eventId: row.event.id, kind: 'CHECKPOINT_MISMATCH', reason: `the chain at position ${row.seq} differs from the signed checkpoint: events up to it were rewritten` };
+      const signed = vouched.get(row.seq);
+      if (signed?.some((h) => !h.equals(link))) {
+        return { sequence: row.seq, eventId: row.event.id, kind: 'CHECKPOINT_MISMATCH', reason: `the chain at position ${row.seq} differs from a signed checkpoint: events up to it were rewritten` };
       }
       prev = link;
       expected++;
@@ -85,14 +111,4 @@ export function chainWalker(from: number, previous: Buffer, checkpoints: Readonl
       return { seq: expected - 1, hash: prev };
     },
   };
-}
-
-/** The first break of a whole sequence of stored events, or null. */
-export function firstBreak(rows: Iterable<ChainedEvent>, from: number, previous: Buffer, checkpoints?: ReadonlyMap<number, Buffer>): { broken: ChainBreak | null; checked: number } {
-  const walker = chainWalker(from, previous, checkpoints);
-  for (const row of rows) {
-    const broken = walker.step(row);
-    if (broken) return { broken, checked: walker.checked };
-  }
-  return { broken: null, checked: walker.checked };
 }

@@ -1,10 +1,10 @@
 // Data access for the hash chain: heads, links (event_links: an event's position and link),
-// chained events in position order, checkpoints and the keys that signed them. Plain SQL on
-// the pool (reads only, except checkpoints and adoption).
+// chained events in position order, checkpoints, and the verifications that run in the
+// background. Plain SQL on the pool.
 import type pg from 'pg';
 import type { EventRecord } from '../events/event.model.js';
 import { inTransaction } from '../database/transaction.js';
-import { ALL_COLUMNS, lockChain, rowToRecord } from '../events/events.store.js';
+import { ALL_COLUMNS, lockChain, rowToRecord, selectList } from '../events/events.store.js';
 
 export interface CheckpointRecord {
   accountId: string;
@@ -24,12 +24,43 @@ const toCheckpoint = (r: Record<string, any>): CheckpointRecord => ({
   signature: r.signature,
 });
 
+export interface VerificationRecord {
+  id: string;
+  accountId: string;
+  status: 'running' | 'done' | 'failed';
+  from: number;
+  to: number;
+  checked: number;
+  result: unknown;
+  error: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+const toVerification = (r: Record<string, any>): VerificationRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  status: r.status,
+  from: Number(r.from_seq),
+  to: Number(r.to_seq),
+  checked: Number(r.checked),
+  result: r.result ?? null,
+  error: r.error ?? null,
+  startedAt: r.started_at,
+  updatedAt: r.updated_at,
+  finishedAt: r.finished_at ?? null,
+});
+
 const COLUMNS = ALL_COLUMNS.map((c) => `e.${c}`).join(', ');
+/** Times as epoch milliseconds: PostgreSQL's text timestamps cost more to parse than the rest of a row. */
+const CHAINED_COLUMNS = selectList(ALL_COLUMNS);
 
 /** Events with no link: stored outside the chain (before it existed, or around the gateway). */
 const UNLINKED = 'NOT EXISTS (SELECT 1 FROM event_links l WHERE l.account_id = e.account_id AND l.event_id = e.id)';
 
-export function createIntegrityStore(pool: pg.Pool) {
+export function createIntegrityStore(pool: pg.Pool, options: { prepared?: boolean } = {}) {
+  const prepared = options.prepared ?? false;
   return {
     pool,
 
@@ -103,29 +134,44 @@ export function createIntegrityStore(pool: pg.Pool) {
     },
 
     /**
-     * Chained events from position `from` to `to`, in position order, `batch` at a time. A
-     * link whose event is gone is not returned: the walk sees the gap.
+     * Chained events from position `from` to `to`, in position order, read by ranges of
+     * `batch` positions; the next range is asked for while the caller works through the
+     * current one, so PostgreSQL and this process work at the same time. A link whose event
+     * is gone is not returned: the walk sees the gap.
      */
-    async *chained(accountId: string, from: number, to: number, batch = 2000): AsyncGenerator<{ seq: number; hash: Buffer; event: EventRecord }> {
+    async *chained(accountId: string, from: number, to: number, batch = 5000): AsyncGenerator<{ seq: number; hash: Buffer; event: EventRecord }> {
+      const range = (after: number) =>
+        after >= to
+          ? null
+          : pool.query({
+              name: prepared ? 'integrity_chained' : undefined,
+              text: `SELECT ${CHAINED_COLUMNS}, l.seq, l.hash AS link FROM event_links l JOIN events e ON e.account_id = l.account_id AND e.id = l.event_id
+                      WHERE l.account_id = $1 AND l.seq > $2 AND l.seq <= $3 ORDER BY l.seq`,
+              values: [accountId, after, Math.min(to, after + batch)],
+            });
       let after = from - 1;
-      for (;;) {
-        const { rows } = await pool.query(
-          `SELECT ${COLUMNS}, l.seq, l.hash AS link FROM event_links l JOIN events e ON e.account_id = l.account_id AND e.id = l.event_id
-            WHERE l.account_id = $1 AND l.seq > $2 AND l.seq <= $3 ORDER BY l.seq LIMIT $4`,
-          [accountId, after, to, batch],
-        );
+      let next = range(after);
+      while (next) {
+        const { rows } = await next;
+        after = Math.min(to, after + batch);
+        next = range(after);
+        // A range not taken (the caller stopped early) must not fail unobserved.
+        next?.catch(() => undefined);
         for (const r of rows) yield { seq: Number(r.seq), hash: r.link, event: rowToRecord(r) };
-        if (rows.length < batch) return;
-        after = Number(rows.at(-1)!.seq);
       }
     },
 
     /**
      * An event that has no position, or a link past the head: both mean rows added around
-     * the chain. The first is an anti-join over the account's events (two index scans).
+     * the chain. The head is the one this statement sees, so the links ingest writes while a
+     * long verification runs are not taken for strays. The first is an anti-join over the
+     * account's events (two index scans).
      */
-    async strays(accountId: string, headSeq: number): Promise<{ outside: string | null; after: { id: string; seq: number } | null }> {
-      const after = await pool.query('SELECT event_id, seq FROM event_links WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT 1', [accountId, headSeq]);
+    async strays(accountId: string): Promise<{ outside: string | null; after: { id: string; seq: number } | null }> {
+      const after = await pool.query(
+        'SELECT l.event_id, l.seq FROM event_chains c JOIN event_links l ON l.account_id = c.account_id AND l.seq > c.seq WHERE c.account_id = $1 ORDER BY l.seq LIMIT 1',
+        [accountId],
+      );
       if (after.rows[0]) return { outside: null, after: { id: after.rows[0].event_id, seq: Number(after.rows[0].seq) } };
       const outside = await pool.query(`SELECT e.id FROM events e WHERE e.account_id = $1 AND ${UNLINKED} ORDER BY e.received_at, e.id LIMIT 1`, [accountId]);
       return { outside: outside.rows[0]?.id ?? null, after: null };
@@ -171,16 +217,36 @@ export function createIntegrityStore(pool: pg.Pool) {
       return rows.map(toCheckpoint);
     },
 
-    async saveKey(keyId: string, publicKey: string): Promise<void> {
-      await pool.query('INSERT INTO signing_keys (key_id, public_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [keyId, publicKey]);
+    async createVerification(v: { id: string; accountId: string; from: number; to: number }): Promise<VerificationRecord> {
+      const { rows } = await pool.query(
+        `INSERT INTO chain_verifications (id, account_id, status, from_seq, to_seq) VALUES ($1, $2, 'running', $3, $4) RETURNING *`,
+        [v.id, v.accountId, v.from, v.to],
+      );
+      return toVerification(rows[0]);
     },
 
-    async keys(ids?: string[]): Promise<Array<{ keyId: string; publicKey: string; createdAt: Date }>> {
-      const { rows } = await pool.query(
-        `SELECT key_id, public_key, created_at FROM signing_keys ${ids ? 'WHERE key_id = ANY($1::text[])' : ''} ORDER BY created_at`,
-        ids ? [ids] : [],
-      );
-      return rows.map((r) => ({ keyId: r.key_id, publicKey: r.public_key, createdAt: r.created_at }));
+    async recordVerificationProgress(id: string, checked: number): Promise<void> {
+      await pool.query('UPDATE chain_verifications SET checked = $2, updated_at = now() WHERE id = $1', [id, checked]);
+    },
+
+    async finishVerification(id: string, end: { status: 'done' | 'failed'; checked: number; result?: unknown; error?: string }): Promise<void> {
+      await pool.query('UPDATE chain_verifications SET status = $2, checked = $3, result = $4, error = $5, updated_at = now(), finished_at = now() WHERE id = $1', [
+        id,
+        end.status,
+        end.checked,
+        end.result === undefined ? null : JSON.stringify(end.result),
+        end.error ?? null,
+      ]);
+    },
+
+    async verification(accountId: string, id: string): Promise<VerificationRecord | null> {
+      const { rows } = await pool.query('SELECT * FROM chain_verifications WHERE account_id = $1 AND id = $2', [accountId, id]);
+      return rows[0] ? toVerification(rows[0]) : null;
+    },
+
+    async verifications(accountId: string, limit: number): Promise<VerificationRecord[]> {
+      const { rows } = await pool.query('SELECT * FROM chain_verifications WHERE account_id = $1 ORDER BY started_at DESC, id LIMIT $2', [accountId, limit]);
+      return rows.map(toVerification);
     },
   };
 }

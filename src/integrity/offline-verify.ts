@@ -1,22 +1,31 @@
 // Checks an exported chain (npm run chain:export) without the database: recomputes every
-// link from the events' content, checks positions, and checks each checkpoint's Ed25519
-// signature with the public keys in the export and its link against the recomputed chain.
-// The same rules as verifyEvents, so a third party reaches the same verdict.
+// link from the events' content, checks positions, the head and the strays the export
+// lists, and compares with the checkpoints, whose signatures count only when made by a key
+// the verifier is given (the export's own keys are information, not trust). Checkpoint
+// logs (published outside the database) show a head rolled back or a chain rewritten since.
+// The same rules as verifyEvents (verification.ts), so a third party reaches the same verdict.
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
 import type { EventRecord } from '../events/event.model.js';
-import { chainWalker, type ChainBreak } from './chain.js';
+import { GENESIS, type ChainBreak, type ChainedEvent } from './chain.js';
+import { readCheckpoints, type PublishedCheckpoint } from './checkpoint-log.js';
 import type { ExportLine } from './integrity.manager.js';
-import { verifyClaim } from './signer.js';
+import { trustedKeys, type TrustedKey } from './trust.js';
+import { verifyChain, walkEvents, type ChainVerdict, type EvidenceCheckpoint } from './verification.js';
 
-export interface OfflineVerification {
-  ok: boolean;
+export interface OfflineVerification extends ChainVerdict {
   account: string;
   from: number;
   to: number;
-  checked: number;
-  checkpointsChecked: number;
-  firstBroken: ChainBreak | null;
+  headSequence: number;
+}
+
+export interface OfflineOptions {
+  /** The keys whose checkpoints count; at least one. */
+  trusted: TrustedKey[];
+  /** Checkpoint logs (or other files of checkpoint lines) published outside the database. */
+  checkpointFiles?: string[];
+  onProgress?(checked: number, total: number): void;
 }
 
 async function* lines(file: string): AsyncGenerator<ExportLine> {
@@ -33,40 +42,58 @@ async function* lines(file: string): AsyncGenerator<ExportLine> {
   }
 }
 
-export async function verifyExport(file: string): Promise<OfflineVerification> {
-  // First pass: the header and the checkpoints (they follow the events).
-  let header: Extract<ExportLine, { type: 'chain' }> | null = null;
-  const checkpoints: Array<Extract<ExportLine, { type: 'checkpoint' }>> = [];
-  for await (const line of lines(file)) {
-    if (line.type === 'chain') header = line;
-    else if (line.type === 'checkpoint') checkpoints.push(line);
-  }
-  if (!header) throw new Error(`${file} has no chain header line: is it an export of npm run chain:export?`);
-  const keys = new Map(header.publicKeys.map((k) => [k.keyId, k.publicKey]));
-  const links = new Map<number, Buffer>();
-  let bad: (typeof checkpoints)[number] | null = null;
-  for (const c of checkpoints) {
-    const { signature, type: _type, ...claim } = c;
-    const key = keys.get(c.keyId);
-    if (key && claim.account === header.account && verifyClaim(claim, Buffer.from(signature, 'base64'), key)) links.set(c.sequence, Buffer.from(c.hash, 'hex'));
-    else bad ??= c;
-  }
+type Header = Extract<ExportLine, { type: 'chain' }>;
+type Content = Omit<EventRecord, 'accountId' | 'receivedAt' | 'actionId' | 'actionName' | 'eventTime'> & { eventTime: string };
 
-  // Second pass: the events, in chain order.
-  const walker = chainWalker(header.from, Buffer.from(header.previousHash, 'hex'), links);
-  let broken: ChainBreak | null = null;
+async function* events(file: string, account: string): AsyncGenerator<ChainedEvent> {
   for await (const line of lines(file)) {
     if (line.type !== 'event') continue;
-    const content = line.content as Omit<EventRecord, 'accountId' | 'receivedAt' | 'actionId' | 'actionName' | 'eventTime'> & { eventTime: string };
-    const event: EventRecord = { ...content, actionName: content.action, eventTime: new Date(content.eventTime), receivedAt: new Date(line.receivedAt), accountId: header.account, actionId: 0 };
-    broken = walker.step({ seq: line.sequence, hash: Buffer.from(line.hash, 'hex'), event });
-    if (broken) break;
+    const content = line.content as Content;
+    const event: EventRecord = { ...content, actionName: content.action, eventTime: new Date(content.eventTime), receivedAt: new Date(line.receivedAt), accountId: account, actionId: 0 };
+    yield { seq: line.sequence, hash: Buffer.from(line.hash, 'hex'), event };
   }
-  if (!broken && walker.last.seq < header.to) {
-    broken = { sequence: walker.last.seq + 1, eventId: null, kind: 'MISSING', reason: `no event at position ${walker.last.seq + 1}; the export runs to ${header.to}` };
+}
+
+export async function verifyExport(file: string, options: OfflineOptions): Promise<OfflineVerification> {
+  if (!options.trusted.length) throw new Error('no trusted public key given: a verdict needs the public key of the gateway that signed the checkpoints');
+  // First pass: the header, the stored checkpoints and the strays (they follow the events).
+  let header: Header | null = null;
+  const checkpoints: EvidenceCheckpoint[] = [];
+  let outside: string | null = null;
+  let after: { id: string; seq: number } | null = null;
+  for await (const line of lines(file)) {
+    if (line.type === 'chain') header = line;
+    else if (line.type === 'checkpoint') checkpoints.push({ checkpoint: line, source: 'stored' });
+    else if (line.type === 'stray' && line.kind === 'OUTSIDE_CHAIN') outside ??= line.id;
+    else if (line.type === 'stray' && line.kind === 'AFTER_HEAD' && line.sequence !== null) after ??= { id: line.id, seq: line.sequence };
   }
-  if (bad && (!broken || (broken.sequence ?? Infinity) > bad.sequence)) {
-    broken = { sequence: bad.sequence, eventId: null, kind: 'CHECKPOINT_MISMATCH', reason: `the checkpoint at position ${bad.sequence} does not carry a valid signature of a key in the export` };
+  if (!header) throw new Error(`${file} has no chain header line: is it an export of npm run chain:export?`);
+  const account = header.account;
+  for (const published of options.checkpointFiles ?? []) {
+    const all: PublishedCheckpoint[] = [];
+    for await (const c of readCheckpoints(published)) if (c.account === account) all.push(c);
+    checkpoints.push(...all.map((checkpoint) => ({ checkpoint, source: 'published' as const })));
   }
-  return { ok: !broken, account: header.account, from: header.from, to: header.to, checked: walker.checked, checkpointsChecked: checkpoints.length, firstBroken: broken };
+  // Exports before the head was part of the header: the head is the last event exported.
+  const head = header.head ? { seq: header.head.sequence, hash: header.head.hash ? Buffer.from(header.head.hash, 'hex') : null } : { seq: header.to, hash: null };
+  const previous: Buffer | ChainBreak =
+    header.from === 1
+      ? GENESIS
+      : header.previousHash
+        ? Buffer.from(header.previousHash, 'hex')
+        : { sequence: header.from - 1, eventId: null, kind: 'MISSING', reason: `no chained event at position ${header.from - 1}, the link before the range` };
+  const total = Math.max(0, header.to - header.from + 1);
+  const verdict = await verifyChain({
+    account,
+    from: header.from,
+    to: header.to,
+    head,
+    previous,
+    walk: (segment, progress, signal) => walkEvents(events(file, account), segment, progress, signal),
+    checkpoints,
+    trust: trustedKeys(options.trusted),
+    strays: async () => ({ outside, after }),
+    onProgress: options.onProgress && ((checked) => options.onProgress!(checked, total)),
+  });
+  return { ...verdict, account, from: header.from, to: header.to, headSequence: head.seq };
 }

@@ -1,4 +1,5 @@
-// JSON logs on stdout (pino). Each request gets a child logger carrying its request id.
+// JSON logs (pino): the gateway's on stdout, each request with a child logger carrying its
+// request id; a command-line tool's on stderr.
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -15,4 +16,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );
+}
+
+/** A command-line tool's logger: on stderr (stdout carries the tool's output), written at once. */
+export function createToolLogger(level: string): Logger {
+  return createLogger(level, pino.destination({ fd: 2, sync: true }));
 }

@@ -133,6 +133,9 @@ describe('the chain', () => {
     const chain = await gw.gql('{ eventChain { headSequence headHash checkpoints { sequence hash } publicKeys { keyId publicKey algorithm } } }');
     expect(chain.body.data!.eventChain).toMatchObject({ headSequence: head, headHash: checkpoint.hash, checkpoints: [{ sequence: head, hash: checkpoint.hash }] });
     expect(chain.body.data!.eventChain.publicKeys).toEqual([{ keyId: checkpoint.keyId, publicKey: expect.stringContaining('BEGIN PUBLIC KEY'), algorithm: 'Ed25519' }]);
+    // The checkpoint went to the log outside the database as it was made.
+    const log = (await readFile(path.join(gw.database.env.DATA_DIR!, 'checkpoints.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.at(-1)).toEqual({ type: 'checkpoint', account: 'local', sequence: head, hash: checkpoint.hash, signedAt: checkpoint.signedAt, keyId: checkpoint.keyId, signature: checkpoint.signature });
 
     const id = await idAt(7);
     const proof = await gw.gql(`query($id: String!) { event(id: $id) { proof { sequence hash previousHash checkpoint { sequence } } } }`, { id });
@@ -141,7 +144,8 @@ describe('the chain', () => {
     // Proofs of a page of events come from one query each for links and checkpoints.
     const page = await gw.gql('{ events(first: 5) { nodes { proof { sequence } } } }');
     expect(page.body.data!.events.nodes.every((e: { proof: { sequence: number } }) => e.proof.sequence > 0)).toBe(true);
-    expect((await verify()).checkpointsChecked).toBe(1);
+    // The stored checkpoint, and the same one as the log published it.
+    expect((await verify()).checkpointsChecked).toBe(2);
   });
 });
 
@@ -162,8 +166,11 @@ async function tampered(tamper: () => Promise<unknown>, restore: () => Promise<u
   }
 }
 
+/** npm run verify on an export, trusting the gateway's public key (as a file, as an auditor holds it). */
 async function verifyCli(file: string): Promise<{ code: number; result: any; stdout: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'verify.ts'), '--export', file, '--json'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const key = path.join(dir, 'gateway-public.pem');
+  await writeFile(key, gw.gateway.managers.integrity.publicKeys()[0]!.publicKey);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'verify.ts'), '--export', file, '--public-key', key, '--json'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c));
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
@@ -230,8 +237,11 @@ describe('tampering through SQL is found at exactly the first broken event', () 
 
     const outside = await tampered(() => copy('forged-1', null), () => remove('forged-1'));
     expect(outside.api).toMatchObject({ ok: false, firstBroken: { sequence: null, eventId: 'forged-1', kind: 'OUTSIDE_CHAIN' } });
+    // The export lists what lies outside the chain, so the offline verifier says the same.
+    expect(outside.offline.result.firstBroken).toEqual(outside.api.firstBroken);
     const after = await tampered(() => copy('forged-2', head + 1), () => remove('forged-2'));
     expect(after.api).toMatchObject({ ok: false, firstBroken: { sequence: head + 1, eventId: 'forged-2', kind: 'AFTER_HEAD' } });
+    expect(after.offline.result.firstBroken).toEqual(after.api.firstBroken);
   });
 
   it('two rows swapped', async () => {

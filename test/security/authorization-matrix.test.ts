@@ -33,6 +33,8 @@ const SPEC: Record<'Query' | 'Mutation', Record<string, Need>> = {
     keys: 'admin',
     eventChain: 'reader',
     verifyEvents: 'reader',
+    chainVerification: 'reader',
+    chainVerifications: 'reader',
   },
   Mutation: {
     recordEvent: 'writer',
@@ -58,6 +60,7 @@ const SPEC: Record<'Query' | 'Mutation', Record<string, Need>> = {
     createKey: 'admin',
     revokeKey: 'admin',
     checkpointEventChain: 'admin',
+    startChainVerification: 'reader',
   },
 };
 
