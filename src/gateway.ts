@@ -31,6 +31,8 @@ import type { Logger } from './logging/logger.js';
 import { startDeliveryWorker } from './routing/delivery.worker.js';
 import { createRoutingManager } from './routing/routing.manager.js';
 import { createRoutingStore } from './routing/routing.store.js';
+import { createOutboundPolicy, type OutboundPolicy } from './routing/outbound.js';
+import { loadSecretBox, type SecretBox } from './secrets/secret-box.js';
 import { createApollo } from './server/apollo.js';
 import { createTailManager } from './tail/tail.manager.js';
 import { createTailNotifier, type TailNotifier } from './tail/tail.notifier.js';
@@ -49,7 +51,7 @@ export interface Gateway {
   port: number;
   db: Database;
   migrations: MigrationReport;
-  managers: Managers & { audit: AuditTrail; notifier: TailNotifier };
+  managers: ReturnType<typeof createManagers>;
   /** The admin key made at the first start of an embedded database (shown once), else null. */
   localAdminKey: string | null;
   stop(): Promise<void>;
@@ -65,6 +67,10 @@ export interface ManagerOptions {
   integrity?: Pick<Config['integrity'], 'keyPem' | 'keyFile' | 'verifyMaxEvents' | 'verifyWorkers' | 'trustedKeysPem' | 'trustedKeysFile' | 'checkpointLog'>;
   /** The server's limit for one statement (what the verification workers' connections get too). */
   statementTimeoutMs?: number;
+  /** The key that seals targets' secrets (default: a key file in .data). */
+  secrets?: Config['secrets'];
+  /** Where webhooks may point (default: public addresses, http allowed). */
+  outbound?: Config['delivery']['outbound'];
   /** Bytes read ahead for a live-tail subscriber, and how long a full buffer may sit untaken. */
   subscriptionBufferBytes?: number;
   subscriptionStallMs?: number;
@@ -79,20 +85,25 @@ export function managerOptions(config: Config): ManagerOptions {
     operatorAccount: config.operatorAccount,
     integrity: config.integrity,
     statementTimeoutMs: config.statementTimeoutMs,
+    secrets: config.secrets,
+    outbound: config.delivery.outbound,
     subscriptionBufferBytes: config.subscriptionBufferBytes,
     subscriptionStallMs: config.subscriptionStallMs,
   };
 }
 
 /** The domain managers on one database, wired to the gateway's own audit trail. */
-export function createManagers(db: Database, log: Logger, options: ManagerOptions = {}): Managers & { audit: AuditTrail; notifier: TailNotifier } {
+export function createManagers(db: Database, log: Logger, options: ManagerOptions = {}): Managers & { audit: AuditTrail; notifier: TailNotifier; secrets: SecretBox; outbound: OutboundPolicy } {
   const audit = createAuditTrail({ prisma: db.prisma, log });
   // A change's audit record is in `events` by the time the change is answered.
   const onWrite = () => audit.afterChange();
   const catalog = createCatalogManager({ store: createCatalogStore(db.prisma), log, audit: audit.record, onWrite });
   const events = createEventsManager({ store: createEventsStore(db.pool, { prepared: db.kind === 'server' && options.preparedStatements !== false }), catalog, log, countCap: options.eventsCountCap });
   audit.connect(events);
-  const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite });
+  const { box: secrets, created } = loadSecretBox(options.secrets ?? { keyBase64: null, file: path.resolve('.data', 'secrets.key') });
+  if (created) log.warn({ file: options.secrets?.file }, 'made the key that seals targets\' secrets (keep it: without it they cannot be used)');
+  const outbound = createOutboundPolicy(options.outbound ?? { allowed: [], allowHttp: true });
+  const routing = createRoutingManager({ store: createRoutingStore(db.prisma, db.pool), catalog, events, log, limits: options.routingLimits, audit: audit.record, onWrite, secrets, outbound });
   const keys = createKeysManager({ store: createKeysStore(db.prisma), audit: audit.record, log, operatorAccount: options.operatorAccount ?? 'local', onWrite });
   const signing = options.integrity ?? { keyPem: null, keyFile: path.resolve('.data', 'checkpoint-ed25519.pem'), verifyMaxEvents: undefined, verifyWorkers: 1, trustedKeysPem: null, trustedKeysFile: null, checkpointLog: path.resolve('.data', 'checkpoints.ndjson') };
   const prepared = db.kind === 'server' && options.preparedStatements !== false;
@@ -112,7 +123,7 @@ export function createManagers(db: Database, log: Logger, options: ManagerOption
   // Commits of other processes are heard through PostgreSQL; the embedded database has one.
   const notifier = createTailNotifier({ events, log, listenUrl: db.kind === 'server' ? db.url : null });
   const tail = createTailManager({ events, notifier, log }, { bufferBytes: options.subscriptionBufferBytes ?? 1024 * 1024, stallMs: options.subscriptionStallMs ?? 10_000 });
-  return { catalog, events, routing, keys, integrity, tail, notifier, audit };
+  return { catalog, events, routing, keys, integrity, tail, notifier, audit, secrets, outbound };
 }
 
 /** Reference data, the gateway's own catalog service and, on an empty database, the shipped catalog. */
@@ -129,6 +140,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const migrationNames = await localMigrationNames();
     const managers = createManagers(db, log, managerOptions(config));
     await seedDatabase(managers);
+    await managers.routing.sealStoredSecrets();
     // Zero setup: the embedded database is one user's; give that user an admin key.
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
     try {
@@ -213,8 +225,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
     const worker = config.delivery.enabled
       ? startDeliveryWorker(
-          { store: createRoutingStore(db.prisma, db.pool), events: managers.events, log },
-          { ...config.delivery, spoolDir: path.join(config.dataDir, 'spool'), soleProcess: db.kind === 'embedded' },
+          { store: createRoutingStore(db.prisma, db.pool), events: managers.events, log, secrets: managers.secrets },
+          { ...config.delivery, spoolDir: path.join(config.dataDir, 'spool'), soleProcess: db.kind === 'embedded', outbound: managers.outbound },
         )
       : null;
     const unsubscribe = worker ? managers.routing.onDeliveriesQueued(() => worker.wake()) : () => undefined;

@@ -78,6 +78,14 @@ const envSchema = z.object({
   DELIVERY_POLL_MS: positiveInt('a positive number of milliseconds').default(500),
   DELIVERY_BATCH_SIZE: positiveInt('a positive whole number').max(1000, 'must be at most 1000').default(100),
   DELIVERY_LEASE_MS: positiveInt('a positive number of milliseconds').optional(),
+  DELIVERY_ALLOWED_HOSTS: z.string().optional(),
+  DELIVERY_ALLOW_HTTP: flag.optional(),
+  SECRETS_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v), { message: 'must be 32 bytes in base64 (44 characters; openssl rand -base64 32)' })
+    .optional(),
+  SECRETS_KEY_FILE: z.string().min(1).optional(),
   OPERATOR_ACCOUNT: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be an account id: 1 to 64 lowercase letters, digits, ".", "_" or "-"').default('local'),
   RATE_LIMIT_PER_SECOND: positiveInt('a positive whole number of operations').default(200),
   MAX_QUERY_DEPTH: positiveInt('a positive whole number').default(12),
@@ -170,7 +178,11 @@ export interface Config {
     batchSize: number;
     /** How long a send may hold its deliveries before another worker takes them. */
     leaseMs: number;
+    /** Host names and IP ranges webhooks may reach although internal; whether http (not only https) is allowed. */
+    outbound: { allowed: string[]; allowHttp: boolean };
   };
+  /** The key that seals targets' secrets: base64 from SECRETS_KEY, else read from (or made in) `file`. */
+  secrets: { keyBase64: string | null; file: string };
 }
 
 /** Reads and validates the configuration; throws ConfigError with one readable line. */
@@ -247,7 +259,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       pollMs: e.DELIVERY_POLL_MS,
       batchSize: e.DELIVERY_BATCH_SIZE,
       leaseMs: e.DELIVERY_LEASE_MS ?? 2 * e.DELIVERY_TIMEOUT_MS + 5000,
+      outbound: { allowed: (e.DELIVERY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean), allowHttp: e.DELIVERY_ALLOW_HTTP ?? !production },
     },
+    secrets: { keyBase64: e.SECRETS_KEY ?? null, file: path.resolve(cwd, e.SECRETS_KEY_FILE ?? path.join(e.DATA_DIR, 'secrets.key')) },
   };
 }
 

@@ -5,8 +5,11 @@
 // processes can run workers on one database: claims skip rows another has locked.
 import type { EventsManager } from '../events/events.manager.js';
 import type { Logger } from '../logging/logger.js';
+import { SecretError, type SecretBox } from '../secrets/secret-box.js';
+import type { OutboundPolicy } from './outbound.js';
 import type { DeliveryRecord, RoutingStore } from './routing.store.js';
-import { send, type DeliveryTarget } from './senders.js';
+import { DeliveryFailure, send, type DeliveryTarget } from './senders.js';
+import { openTargetSecrets } from './target-secrets.js';
 
 export interface DeliveryOptions {
   pollMs: number;
@@ -19,6 +22,8 @@ export interface DeliveryOptions {
   spoolDir: string;
   /** The only process on its database (embedded): leases left at start are void. */
   soleProcess: boolean;
+  /** Where webhooks may be sent. */
+  outbound: OutboundPolicy;
 }
 
 export function nextAttemptDelay(attempts: number, options: Pick<DeliveryOptions, 'backoffMs' | 'backoffMaxMs'>, random = Math.random): number {
@@ -26,8 +31,15 @@ export function nextAttemptDelay(attempts: number, options: Pick<DeliveryOptions
   return Math.round(base * (0.5 + random())); // jitter: 50% to 150%
 }
 
-export function startDeliveryWorker(deps: { store: RoutingStore; events: EventsManager; log: Logger }, options: DeliveryOptions) {
-  const { store, events, log } = deps;
+/** What a failed send records (on the delivery and the target): always a reason we wrote. */
+function failureReason(error: unknown): string {
+  if (error instanceof DeliveryFailure) return error.message;
+  if (error instanceof SecretError) return `the target's secrets cannot be used: ${error.message}`;
+  return 'the send failed on the gateway\'s side (see its log)';
+}
+
+export function startDeliveryWorker(deps: { store: RoutingStore; events: EventsManager; log: Logger; secrets: SecretBox }, options: DeliveryOptions) {
+  const { store, events, log, secrets } = deps;
   let stopped = false;
   let wakeUp: (() => void) | null = null;
   let current: Promise<number> = Promise.resolve(0);
@@ -36,12 +48,13 @@ export function startDeliveryWorker(deps: { store: RoutingStore; events: EventsM
     const found = await events.eventsByIds(target.accountId, rows.map((r) => r.eventId));
     const items = rows.filter((r) => found.has(r.eventId)).map((r) => ({ deliveryId: r.id, event: found.get(r.eventId)! }));
     try {
-      if (items.length) await send(target, items, options);
+      if (items.length) await send({ ...target, ...openTargetSecrets(secrets, target.id, target.config, target.secret) }, items, options);
       // The target's status first: whoever sees a delivery done sees the success it made.
       await store.recordTargetOutcome(store.pool, target.id, null);
       await store.markDelivered(rows.map((r) => r.id));
     } catch (error) {
-      const reason = (error as Error).message;
+      const reason = failureReason(error);
+      if (!(error instanceof DeliveryFailure)) log.error({ err: error, targetId: target.id }, 'delivery failed on the gateway\'s side');
       const now = Date.now();
       await store.recordTargetOutcome(store.pool, target.id, reason);
       await store.markFailed(

@@ -1,6 +1,7 @@
 // The routing domain: targets, routes and settings with their consistency rules, the
 // routing of recorded events (deliveries written with the events), explain and
 // coverage, and the delivery queue's operations. GraphQL and any tool go through here.
+import { randomUUID } from 'node:crypto';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
@@ -17,7 +18,10 @@ import type { AuditRecorder } from '../audit/audit-trail.js';
 import type { Principal } from '../auth/principal.js';
 import { evaluateRouting, type RoutingConfig, type RoutingDecision, type RuleSpec } from './evaluate.js';
 import type { DeliveryRecord, DeliveryStatus, RouteRecord, RoutingStore, SettingsRecord, TargetRecord } from './routing.store.js';
-import { checkTargetSettings, type TargetSettingsInput } from './target-config.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { OutboundPolicy } from './outbound.js';
+import { checkTargetSettings, type CheckedSettings, type TargetSettingsInput, type WebhookConfig } from './target-config.js';
+import { holdsPlainSecrets, sealTargetSecrets } from './target-secrets.js';
 
 export interface RoutingLimits {
   routesPerAccount: number;
@@ -82,6 +86,10 @@ export interface RoutingManagerDeps {
   audit: AuditRecorder;
   /** Called after every write transaction (the audit trail moves its records then). */
   onWrite?: () => Promise<unknown>;
+  /** Seals targets' secrets and header values before they are stored. */
+  secrets: SecretBox;
+  /** Where webhook targets may point. */
+  outbound: OutboundPolicy;
 }
 
 const NAME_MAX = 256;
@@ -91,7 +99,7 @@ const OUTCOMES = [Outcome.SUCCESS, Outcome.PENDING, Outcome.FAILURE];
 const DROP_BATCHES_PER_STATEMENT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createRoutingManager({ store, catalog, events, log, limits: overrides, audit, onWrite }: RoutingManagerDeps) {
+export function createRoutingManager({ store, catalog, events, log, limits: overrides, audit, onWrite, secrets, outbound }: RoutingManagerDeps) {
   const limits: RoutingLimits = { ...DEFAULT_LIMITS, ...overrides };
   /** Routing configuration per account, with the routing version it was read at. */
   const configs = new Map<string, { version: number | null; config: RoutingConfig }>();
@@ -111,6 +119,13 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     } else if (settings.permittedTargetRegions.length && !settings.permittedTargetRegions.includes(region)) {
       issues.add(field, `region "${region}" is not permitted; the settings permit ${settings.permittedTargetRegions.join(', ')}`);
     }
+  }
+
+  /** A webhook URL that points inside (checked before the change's transaction: it may resolve a name). */
+  async function checkDestination(issues: IssueList, at: string, settings: CheckedSettings | null) {
+    if (settings?.kind !== 'webhook') return;
+    const problem = await outbound.problem((settings.config as WebhookConfig).url);
+    if (problem) issues.add(`${at}.webhook.url`, problem);
   }
 
   /** A routing change: one transaction, then the audit trail is told. */
@@ -248,14 +263,17 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       const issues = new IssueList();
       checkName(issues, 'input.name', input.name);
       const settings = checkTargetSettings(input, 'input', undefined, true);
+      await checkDestination(issues, 'input', settings);
       const snapshot = await catalog.snapshot();
+      const id = randomUUID();
+      const sealed = sealTargetSecrets(secrets, id, settings.config, settings.secret ?? null);
       return guard(`target "${input.name}"`, () =>
         write(async (tx) => {
           await store.touchAccount(tx, accountId);
           checkRegion(issues, 'input.region', input.region, await store.getSettings(tx, accountId), snapshot);
           issues.throwIfAny();
           if (await store.targetNameTaken(tx, accountId, input.name)) throw new ConflictError(`a target named "${input.name}" already exists`, { field: 'input.name' });
-          const target = await store.createTarget(tx, { accountId, name: input.name, region: input.region, type: settings.kind, config: settings.config, secret: settings.secret ?? null });
+          const target = await store.createTarget(tx, { id, accountId, name: input.name, region: input.region, type: settings.kind, ...sealed });
           await audit(tx, { actor, action: 'target.create', subject: { id: target.id, name: target.name, type: 'target' }, request: input });
           return target;
         }),
@@ -273,6 +291,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
           const target = await requireTarget(tx, accountId, id);
           const hasSettings = ['cloudObjectStorage', 'eventStreams', 'cloudLogs', 'webhook'].some((k) => patch[k as keyof TargetSettingsInput]);
           const settings = hasSettings ? checkTargetSettings(patch, 'input.patch', target.type, false) : null;
+          await checkDestination(issues, 'input.patch', settings);
           if (patch.region) checkRegion(issues, 'input.patch.region', patch.region, await store.getSettings(tx, accountId), snapshot);
           issues.throwIfAny();
           if (patch.name && (await store.targetNameTaken(tx, accountId, patch.name, id))) throw new ConflictError(`a target named "${patch.name}" already exists`, { field: 'input.patch.name' });
@@ -280,10 +299,23 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
           return store.updateTarget(tx, id, {
             ...(patch.name ? { name: patch.name } : {}),
             ...(patch.region ? { region: patch.region } : {}),
-            ...(settings ? { config: settings.config, ...(settings.secret !== undefined ? { secret: settings.secret } : {}) } : {}),
+            ...(settings ? sealTargetSecrets(secrets, id, settings.config, settings.secret) : {}),
           });
         }),
       );
+    },
+
+    /** Seals the secrets and header values an older version stored in plain text (at start); how many targets it changed. */
+    async sealStoredSecrets(): Promise<number> {
+      let sealed = 0;
+      for (const t of await store.allTargetSecrets(store.pool)) {
+        if (!holdsPlainSecrets(t.config, t.secret)) continue;
+        const next = sealTargetSecrets(secrets, t.id, t.config, t.secret, true);
+        await store.replaceTargetSecrets(store.pool, t.id, next.config, next.secret);
+        sealed++;
+      }
+      if (sealed) log.warn({ targets: sealed }, 'sealed target secrets stored in plain text by an earlier version');
+      return sealed;
     },
 
     async deleteTarget(actor: Principal, id: string): Promise<TargetRecord> {

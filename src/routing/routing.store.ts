@@ -168,8 +168,8 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
       return (await db.target.count({ where: { accountId, name, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })) > 0;
     },
 
-    async createTarget(db: Db, data: { accountId: string; name: string; type: TargetKind; region: string; config: TargetConfig; secret: string | null }): Promise<TargetRecord> {
-      return toTarget(await db.target.create({ data: { id: randomUUID(), ...data, config: data.config as unknown as Prisma.InputJsonValue } }));
+    async createTarget(db: Db, data: { id: string; accountId: string; name: string; type: TargetKind; region: string; config: TargetConfig; secret: string | null }): Promise<TargetRecord> {
+      return toTarget(await db.target.create({ data: { ...data, config: data.config as unknown as Prisma.InputJsonValue } }));
     },
 
     async updateTarget(db: Db, id: string, data: { name?: string; region?: string; config?: TargetConfig; secret?: string | null }): Promise<TargetRecord> {
@@ -190,7 +190,17 @@ export function createRoutingStore(prisma: PrismaClient, pool: pg.Pool) {
       return { routes: [...byRoute].map(([name, positions]) => ({ name, rules: positions.sort((a, b) => a - b) })), defaultTarget: defaults > 0 };
     },
 
-    /** Secrets and configuration of targets, for the delivery worker. */
+    /** Every target, with its stored (sealed) secret and configuration: for sealing what was stored in plain text. */
+    async allTargetSecrets(client: Queryable): Promise<Array<{ id: string; config: TargetConfig; secret: string | null }>> {
+      const { rows } = await client.query('SELECT id, config, secret FROM targets');
+      return rows.map((r) => ({ id: r.id, config: r.config, secret: r.secret }));
+    },
+
+    async replaceTargetSecrets(client: Queryable, id: string, config: TargetConfig, secret: string | null): Promise<void> {
+      await client.query('UPDATE targets SET config = $2, secret = $3 WHERE id = $1', [id, JSON.stringify(config), secret]);
+    },
+
+    /** Secrets (sealed) and configuration of targets, for the delivery worker. */
     async targetsForDelivery(client: Queryable, ids: string[]): Promise<Map<string, { id: string; name: string; type: TargetKind; config: TargetConfig; secret: string | null; accountId: string }>> {
       const { rows } = await client.query('SELECT id, account_id, name, type, config, secret FROM targets WHERE id = ANY($1::uuid[])', [ids]);
       return new Map(rows.map((r) => [r.id, { id: r.id, accountId: r.account_id, name: r.name, type: r.type, config: r.config, secret: r.secret }]));

@@ -31,6 +31,7 @@ function start(): GatewayProcess {
     DELIVERY_TIMEOUT_MS: '3000',
     DELIVERY_LEASE_MS: '2000',
     DELIVERY_BACKOFF_MS: '50',
+    DELIVERY_ALLOWED_HOSTS: '127.0.0.1',
   });
   children.push(child);
   return child;

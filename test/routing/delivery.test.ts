@@ -21,6 +21,8 @@ beforeAll(async () => {
     DELIVERY_BACKOFF_MAX_MS: '400',
     DELIVERY_MAX_ATTEMPTS: '3',
     DELIVERY_TIMEOUT_MS: '400',
+    // The test's receiver listens on loopback, which deliveries may not reach unless allowed.
+    DELIVERY_ALLOWED_HOSTS: '127.0.0.1',
   });
 });
 afterAll(async () => {
@@ -119,7 +121,8 @@ describe('webhook targets', () => {
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(25);
     expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(55);
     const status = await writeStatus(target);
-    expect(status.lastFailureReason).toBe('HTTP 503 from the receiver: refused with 503');
+    // Our words only: the receiver's body ("refused with 503") is never kept.
+    expect(status.lastFailureReason).toBe(`HTTP 503 from ${new URL(receiver.url('/')).host}`);
     expect(Date.parse(status.lastSuccessAt)).toBeGreaterThanOrEqual(Date.parse(status.lastFailureAt));
   });
 
@@ -133,7 +136,7 @@ describe('webhook targets', () => {
       const list = await deliveriesTo(target);
       return list.length === 2 && list.every((d) => d.status === 'DEAD') && list;
     });
-    expect(dead.every((d) => d.attempts === 3 && d.lastError === 'HTTP 500 from the receiver: refused with 500')).toBe(true);
+    expect(dead.every((d) => d.attempts === 3 && d.lastError === `HTTP 500 from ${new URL(receiver.url('/')).host}`)).toBe(true);
     const sent = receiver.received('/down').length;
     // Dead deliveries stay dead.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -157,7 +160,7 @@ describe('webhook targets', () => {
       const s = await writeStatus(target);
       return s.lastFailureReason && s;
     });
-    expect(status.lastFailureReason).toBe('no answer within 400 ms');
+    expect(status.lastFailureReason).toBe(`no answer from ${new URL(receiver.url('/')).host} within 400 ms`);
     await eventually(async () => (await deliveriesTo(target))[0]?.status === 'DELIVERED');
   });
 
@@ -173,7 +176,7 @@ describe('webhook targets', () => {
     await routeLocation('to-nowhere', 'br-sao', target);
     await record('br-sao', 1);
     const status = await eventually(async () => (await writeStatus(target)).lastFailureReason);
-    expect(status).toBe(`cannot reach 127.0.0.1:${port}: ECONNREFUSED`);
+    expect(status).toBe(`127.0.0.1:${port} refused the connection`);
   });
 });
 

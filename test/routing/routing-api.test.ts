@@ -173,10 +173,11 @@ describe('targets', () => {
 
   it('updates a target; a secret left out is kept, the type cannot change', async () => {
     const id = await createTarget(webhook('hook-update'));
-    const res = await gw.gql(UPDATE_TARGET, { input: { id, patch: { name: 'hook-renamed', webhook: { url: 'http://127.0.0.1:9/new' } } } });
-    expect(res.body.data!.updateTarget.target).toMatchObject({ name: 'hook-renamed', hasSecret: true, settings: { url: 'http://127.0.0.1:9/new', headerNames: [] } });
+    const res = await gw.gql(UPDATE_TARGET, { input: { id, patch: { name: 'hook-renamed', webhook: { url: 'http://hooks.example.com:9/new' } } } });
+    expect(res.body.data!.updateTarget.target).toMatchObject({ name: 'hook-renamed', hasSecret: true, settings: { url: 'http://hooks.example.com:9/new', headerNames: [] } });
+    // Kept as it was stored: sealed, and what it seals unchanged.
     const { rows } = await gw.gateway.db.pool.query('SELECT secret FROM targets WHERE id = $1', [id]);
-    expect(rows[0].secret).toBe(SECRET);
+    expect(gw.gateway.managers.secrets.open(rows[0].secret, `target:${id}:secret`)).toBe(SECRET);
     const typeChange = await refused(UPDATE_TARGET, { input: { id, patch: cos('x') } });
     expect(typeChange.message).toMatch(/type webhook; its type cannot change/);
     await refused(UPDATE_TARGET, { input: { id, patch: { name: 'archive' } } }, 'CONFLICT');
