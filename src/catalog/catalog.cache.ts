@@ -4,7 +4,10 @@
 // processes see changes within `maxAgeMs`, and an unknown name forces a reload at once.
 import { distance } from 'fastest-levenshtein';
 import type { Action, CatalogStore, Service } from './catalog.store.js';
-import { matchTemplate, splitName } from './naming.js';
+import { matchTemplate, MAX_NAME_LENGTH, splitName } from './naming.js';
+
+/** Hints (closestNames) are searched only while a batch or filter has fewer problems than this: each search costs an edit distance per catalog name. */
+export const HINTED_ISSUES = 20;
 
 export interface ServiceInfo {
   id: number;
@@ -68,8 +71,9 @@ export class CatalogSnapshot {
     this.locationCodes = new Set(locationCodes);
   }
 
-  /** An exact name, or a concrete name of a template action; null when unknown. */
+  /** An exact name, or a concrete name of a template action; null when unknown (or longer than a name may be). */
   resolve(name: string): ResolvedAction | null {
+    if (name.length > MAX_NAME_LENGTH) return null;
     const cached = this.resolved.get(name);
     if (cached !== undefined) return cached;
     let result: ResolvedAction | null = null;
@@ -91,13 +95,19 @@ export class CatalogSnapshot {
     return result;
   }
 
-  /** Up to `count` known names closest to an unknown one (for hints in errors). */
+  /**
+   * Up to `count` known names closest to an unknown one (for hints in errors). Bounded work:
+   * nothing for a name longer than any action name may be, and the edit distance only to
+   * names whose length is within reach (it costs the product of the two lengths).
+   */
   closestNames(name: string, count = 3): string[] {
+    if (name.length > MAX_NAME_LENGTH) return [];
     const limit = Math.max(3, Math.floor(name.length / 3));
     this.concreteNames ??= [...this.actionsById.values()].flatMap((a) =>
       a.templateVariable ? a.templateValues.map((v) => a.name.replace(`<${a.templateVariable}>`, v)) : [a.name],
     );
     return this.concreteNames
+      .filter((known) => Math.abs(known.length - name.length) <= limit)
       .map((known) => ({ known, d: distance(name, known) }))
       .filter((c) => c.d <= limit)
       .sort((a, b) => a.d - b.d || a.known.localeCompare(b.known))

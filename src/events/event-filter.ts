@@ -2,9 +2,9 @@
 // checked against the catalog once (unknown services, actions and locations are refused
 // with hints), then compiled to SQL with bound parameters, or evaluated in memory.
 import { IssueList } from '../errors/errors.js';
-import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
+import { HINTED_ISSUES, type CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
-import { globProblem, globToLike, globToRegExp } from '../catalog/naming.js';
+import { globMatcher, globProblem, globToLike, MAX_NAME_LENGTH } from '../catalog/naming.js';
 import { SEVERITY_RANK, type CredentialType, type InitiatorType, type Outcome, type Severity } from './event.enums.js';
 import type { EventRecord } from './event.model.js';
 
@@ -80,6 +80,13 @@ export function checkFilter(filter: EventFilter | null | undefined, catalog: Cat
       if (list && list.length > MAX_LIST) issues.add(`${path}.${key}`, `must have at most ${MAX_LIST} entries`);
       if (list && list.length === 0) issues.add(`${path}.${key}`, 'must not be empty (omit it to match all)');
     }
+    // Names are bounded before anything looks them up (or repeats them in a message).
+    for (const key of ['services', 'actions', 'locations'] as const) {
+      c[key]?.forEach((name, i) => {
+        if (name.length > MAX_NAME_LENGTH) issues.add(`${path}.${key}[${i}]`, `must be at most ${MAX_NAME_LENGTH} characters`);
+      });
+    }
+    if (issues.size) return { source: c, actionMatches: null, serviceActionIds: null, anyOf: null, not: null };
     for (const [key, value] of [
       ['text', c.text], ['objectType', c.objectType], ['verb', c.verb], ['correlationId', c.correlationId],
       ['initiator.id', c.initiator?.id], ['initiator.name', c.initiator?.name], ['initiator.hostAddress', c.initiator?.hostAddress],
@@ -131,10 +138,10 @@ function resolveActionSpec(spec: string, catalog: CatalogSnapshot, issues: Issue
       issues.add(field, problem);
       return empty;
     }
-    const regex = globToRegExp(spec);
-    const ids = catalog.actionIdsMatching((n) => regex.test(n));
+    const test = globMatcher(spec);
+    const ids = catalog.actionIdsMatching(test);
     if (!ids.length) issues.add(field, `"${spec}" matches no catalog action`);
-    return { ids, narrow: { like: globToLike(spec) }, test: (n) => regex.test(n) };
+    return { ids, narrow: { like: globToLike(spec) }, test };
   }
   const resolved = catalog.resolve(spec);
   if (resolved) {
@@ -145,13 +152,13 @@ function resolveActionSpec(spec: string, catalog: CatalogSnapshot, issues: Issue
   }
   // A prefix: `iam-am` or `iam-am.policy` means every action under it.
   const glob = `${spec}.*`;
-  const regex = globToRegExp(glob);
-  const ids = globProblem(glob) ? [] : catalog.actionIdsMatching((n) => regex.test(n));
+  const test = globMatcher(glob);
+  const ids = globProblem(glob) ? [] : catalog.actionIdsMatching(test);
   if (!ids.length) {
-    issues.add(field, `"${spec}" is no catalog action, and no action name starts with "${spec}."`, undefined, catalog.closestNames(spec));
+    issues.add(field, `"${spec}" is no catalog action, and no action name starts with "${spec}."`, undefined, issues.size < HINTED_ISSUES ? catalog.closestNames(spec) : []);
     return empty;
   }
-  return { ids, narrow: { like: globToLike(glob) }, test: (n) => regex.test(n) };
+  return { ids, narrow: { like: globToLike(glob) }, test };
 }
 
 // ---- SQL -------------------------------------------------------------------------------

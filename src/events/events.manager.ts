@@ -1,8 +1,9 @@
 // The events domain: recording events (checked against the catalog, idempotent, all or
 // nothing per batch) and reading them (filters, keyset pages, counts, stats, streams).
 import type { CatalogManager } from '../catalog/catalog.manager.js';
-import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
+import { HINTED_ISSUES, type CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
+import { MAX_NAME_LENGTH } from '../catalog/naming.js';
 import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, UserInputError } from '../errors/errors.js';
 import { UNPAIRED_SURROGATE } from '../errors/unicode.js';
@@ -71,6 +72,8 @@ function jsonProblem(root: unknown): string | null {
  * Written out one accessor per field: ingest reads every field of every event, and one
  * accessor shared by all paths (`input[a]?.[b]`) made each read a generic lookup.
  */
+const MAX_LOCATION_LENGTH = 64;
+
 const BOUNDED_FIELDS: Array<{ path: string; max: number; get: (input: any) => unknown }> = [
   { path: 'id', max: 128, get: (i) => i.id },
   { path: 'correlationId', max: 128, get: (i) => i.correlationId },
@@ -195,9 +198,12 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const value = field.get(input);
       if (value !== null && value !== undefined) checkString(issues, at, field.path, value as string, index, field.max);
     }
-    const resolved = snapshot.resolve(input.action);
-    if (!resolved) {
-      const hints = snapshot.closestNames(input.action);
+    // Bounded before any lookup: a long name is refused as such, and hints are searched for
+    // the first few unknown names of a batch only (each search costs an edit distance per catalog name).
+    const resolved = input.action.length > MAX_NAME_LENGTH ? null : snapshot.resolve(input.action);
+    if (input.action.length > MAX_NAME_LENGTH) issues.add(`${at}action`, `must be at most ${MAX_NAME_LENGTH} characters (an action name)`, index);
+    else if (!resolved) {
+      const hints = issues.size < HINTED_ISSUES ? snapshot.closestNames(input.action) : [];
       issues.add(`${at}action`, `unknown action "${input.action}"${hints.length ? `; did you mean ${hints.map((h) => `"${h}"`).join(', ')}?` : ''}`, index, hints);
     }
     const time = input.eventTime instanceof Date ? input.eventTime.getTime() : Number.NaN;
@@ -206,7 +212,7 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
     else if (time < EARLIEST) issues.add(`${at}eventTime`, 'is before 1990', index);
     if (!input.initiator?.id) issues.add(`${at}initiator.id`, 'is required (the IBM ID, service ID or profile ID that acted)', index);
     if (!snapshot.locationCodes.has(input.location)) {
-      issues.add(`${at}location`, `unknown location "${input.location}"; use a known code or "${GLOBAL_LOCATION}"`, index);
+      issues.add(`${at}location`, input.location.length > MAX_LOCATION_LENGTH ? `must be at most ${MAX_LOCATION_LENGTH} characters (a location code)` : `unknown location "${input.location}"; use a known code or "${GLOBAL_LOCATION}"`, index);
     } else if (resolved) {
       const declared = resolved.action.service.locations;
       if (declared.size && input.location !== GLOBAL_LOCATION && !declared.has(input.location)) {

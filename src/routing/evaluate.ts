@@ -3,7 +3,7 @@
 // within a route the first matching rule wins; `*` matches every location; an event that
 // no rule of any route takes goes to the account's default targets, or else is dropped
 // (and counted). Pure functions: ingest, explainRouting and routingCoverage share them.
-import { globToRegExp } from '../catalog/naming.js';
+import { globMatcher } from '../catalog/naming.js';
 import { SEVERITY_RANK, type Outcome, type Severity } from '../events/event.enums.js';
 
 export interface RuleSpec {
@@ -59,14 +59,14 @@ export interface RoutingDecision {
   dropped: boolean;
 }
 
-const patterns = new Map<string, RegExp>();
-function pattern(glob: string): RegExp {
-  let regex = patterns.get(glob);
-  if (!regex) {
-    regex = globToRegExp(glob);
-    if (patterns.size < 10_000) patterns.set(glob, regex);
+const patterns = new Map<string, (name: string) => boolean>();
+function pattern(glob: string): (name: string) => boolean {
+  let test = patterns.get(glob);
+  if (!test) {
+    test = globMatcher(glob);
+    if (patterns.size < 10_000) patterns.set(glob, test);
   }
-  return regex;
+  return test;
 }
 
 /** Why a rule does not take an event, or null when it does. */
@@ -74,7 +74,7 @@ export function ruleMiss(rule: RuleSpec, e: RoutableEvent): string | null {
   if (!rule.locations.includes('*') && !rule.locations.includes(e.location)) {
     return `location "${e.location}" is not among ${rule.locations.map((l) => `"${l}"`).join(', ')}`;
   }
-  if (rule.actionPatterns.length && !rule.actionPatterns.some((p) => pattern(p).test(e.action) || (!!e.catalogAction && pattern(p).test(e.catalogAction)))) {
+  if (rule.actionPatterns.length && !rule.actionPatterns.some((p) => pattern(p)(e.action) || (!!e.catalogAction && pattern(p)(e.catalogAction)))) {
     return `action "${e.action}" matches none of ${rule.actionPatterns.map((p) => `"${p}"`).join(', ')}`;
   }
   if (rule.minSeverity && SEVERITY_RANK[e.severity] < SEVERITY_RANK[rule.minSeverity]) {

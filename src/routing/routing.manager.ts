@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { CatalogManager } from '../catalog/catalog.manager.js';
 import type { CatalogSnapshot } from '../catalog/catalog.cache.js';
 import { GLOBAL_LOCATION } from '../catalog/locations.data.js';
-import { globProblem, globToRegExp } from '../catalog/naming.js';
+import { globMatcher, globProblem } from '../catalog/naming.js';
 import { inChunks } from '../database/chunks.js';
 import { conflictOnRace } from '../errors/database-errors.js';
 import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
@@ -165,8 +165,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
         const problem = globProblem(pattern);
         if (problem) issues.add(`${at}.actionPatterns`, `"${pattern}" ${problem}`);
         else {
-          const regex = globToRegExp(pattern);
-          if (!snapshot.actionIdsMatching((n) => regex.test(n)).length) issues.add(`${at}.actionPatterns`, `"${pattern}" matches no catalog action`);
+          if (!snapshot.actionIdsMatching(globMatcher(pattern)).length) issues.add(`${at}.actionPatterns`, `"${pattern}" matches no catalog action`);
         }
       }
       return {
