@@ -96,7 +96,7 @@ export async function startGatewayProcess(env: Record<string, string>, profileDi
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...gatewayNodeFlags(), ...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '1000000', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '1000000', QUERY_COST_PER_SECOND: '1000000000', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitUntilReady(`http://127.0.0.1:${port}/readyz`, child);

@@ -11,6 +11,7 @@ import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
 import { gatewayServiceDocument } from './audit/gateway-service.js';
 import { checkAccessRules } from './auth/access.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { createAdmission } from './server/admission.js';
 import { createKeysManager } from './auth/keys.manager.js';
 import { createKeysStore } from './auth/keys.store.js';
 import { toolPrincipal } from './auth/principal.js';
@@ -165,6 +166,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     httpServer.keepAliveTimeout = 65_000;
     httpServer.headersTimeout = 66_000;
     const execution = compiledExecution(schema, { compile: config.executor !== 'graphql-js', timeoutMs: config.executionTimeoutMs });
+    const authenticator = createAuthenticator({ keys: managers.keys, ratePerSecond: config.ratePerSecond, costPerSecond: config.costPerSecond });
+    const admission = createAdmission({ schema, maxCost: config.queryLimits.maxCost, budget: authenticator });
     const apollo = createApollo({
       schema,
       httpServer,
@@ -174,9 +177,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       shutdownGraceMs: config.shutdownGraceMs,
       execution,
       limits: config.queryLimits,
+      admission,
     });
     await apollo.start();
-    const authenticator = createAuthenticator({ keys: managers.keys, ratePerSecond: config.ratePerSecond });
     const subscriptions = serveSubscriptions({
       httpServer,
       path: '/graphql',
@@ -189,6 +192,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       bufferBytes: config.subscriptionBufferBytes,
       keyRecheckMs: config.subscriptionKeyRecheckMs,
       formatError: createErrorFormatter(log),
+      admission,
     });
 
     let stopping = false;
@@ -211,7 +215,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         readiness,
         identify: (req, operations) => authenticator.identify(req, operations),
         createContext: async (request) => createRequestContext(managers, request),
-        preparedPath: config.preparedPath ? createPreparedPath({ execution, schema, maxCost: config.queryLimits.maxCost }) : undefined,
+        preparedPath: config.preparedPath ? createPreparedPath({ execution, admission }) : undefined,
       }),
     );
     const port = await listen(httpServer, config.port, config.host).catch(async (error) => {

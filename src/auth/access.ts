@@ -2,7 +2,6 @@
 // without one is refused (and the gateway does not start: see checkAccessRules), so a new
 // operation cannot be added without deciding who may use it. Account isolation is not a
 // rule here: every manager call is scoped to the principal's account.
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { ErrorCode } from '../errors/codes.js';
 import { GatewayError } from '../errors/errors.js';
@@ -127,20 +126,4 @@ export function authorize(principal: Principal, kind: OperationDefinitionNode['o
       throw new GatewayError(ErrorCode.FORBIDDEN, `${field} changes the shared catalog, which only admins of the operator account may do`, { field, http: { status: 403 } });
     }
   }
-}
-
-export function accessPlugin<C extends BaseContext & { principal: Principal }>(): ApolloServerPlugin<C> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, contextValue }) {
-          if (!operation) return; // Apollo has refused the request already
-          if (operation.operation === 'subscription') {
-            throw new GatewayError(ErrorCode.BAD_REQUEST, 'subscriptions are served over WebSocket (the graphql-ws protocol) on this same path, not over HTTP', { http: { status: 400 } });
-          }
-          authorize(contextValue.principal, operation.operation, rootFields(operation, document));
-        },
-      };
-    },
-  };
 }

@@ -21,19 +21,26 @@ export interface Refusal {
 
 export interface AuthenticatorOptions {
   keys: KeysManager;
-  /** Requests per second per key (operations, for a batch). */
+  /** Operations per second per key (a batch's operations and a document's root fields, aliases included, each count). */
   ratePerSecond: number;
+  /** Query cost (the cost limit's measure) a key, and all keys of an account together, may spend per second. */
+  costPerSecond?: { key: number; account: number };
   /** Failed authentications per minute per client address. */
   failuresPerMinute?: number;
 }
+
+/** Budgets are kept over this window: a burst may spend up to ten seconds' worth at once. */
+const COST_WINDOW_SECONDS = 10;
 
 function retryAfter(ms: number): { seconds: number; headers: Record<string, string> } {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   return { seconds, headers: { 'retry-after': String(seconds) } };
 }
 
-export function createAuthenticator({ keys, ratePerSecond, failuresPerMinute = 30 }: AuthenticatorOptions) {
+export function createAuthenticator({ keys, ratePerSecond, costPerSecond = { key: 200_000, account: 400_000 }, failuresPerMinute = 30 }: AuthenticatorOptions) {
   const perKey = new RateLimiterMemory({ points: ratePerSecond, duration: 1 });
+  const costPerKey = new RateLimiterMemory({ points: costPerSecond.key * COST_WINDOW_SECONDS, duration: COST_WINDOW_SECONDS });
+  const costPerAccount = new RateLimiterMemory({ points: costPerSecond.account * COST_WINDOW_SECONDS, duration: COST_WINDOW_SECONDS });
   const failures = new RateLimiterMemory({ points: failuresPerMinute, duration: 60 });
 
   async function refuseFailure(address: string, message: string): Promise<Refusal> {
@@ -61,11 +68,38 @@ export function createAuthenticator({ keys, ratePerSecond, failuresPerMinute = 3
       return {
         status: 429,
         code: ErrorCode.RATE_LIMITED,
-        message: `this key sent more than ${ratePerSecond} operations in a second; retry in ${wait.seconds} s`,
+        message: `this key sent more than ${ratePerSecond} operations in a second (each root field of a document counts, aliases included); retry in ${wait.seconds} s`,
         headers: wait.headers,
         extensions: { retryAfterSeconds: wait.seconds },
       };
     }
+  }
+
+  /**
+   * Spends an operation's cost from its key's budget and its account's; a refusal once past
+   * either (what was spent from the key's stays spent: the attempt was made).
+   */
+  async function spendCost(principal: Principal, cost: number): Promise<Refusal | null> {
+    if (!principal.keyId || cost <= 0) return null;
+    for (const [limiter, key, whose, perSecond] of [
+      [costPerKey, principal.keyId, 'this key', costPerSecond.key],
+      [costPerAccount, principal.accountId, 'this account', costPerSecond.account],
+    ] as const) {
+      try {
+        await limiter.consume(key, cost);
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res;
+        const wait = retryAfter(res.msBeforeNext);
+        return {
+          status: 429,
+          code: ErrorCode.RATE_LIMITED,
+          message: `${whose} spent more than its query cost budget (${perSecond} per second, over ${COST_WINDOW_SECONDS} s); this operation costs ${cost}; retry in ${wait.seconds} s`,
+          headers: wait.headers,
+          extensions: { retryAfterSeconds: wait.seconds, limit: 'cost budget' },
+        };
+      }
+    }
+    return null;
   }
 
   /** The principal an Authorization value names (anonymous without one), or why it is refused. */
@@ -88,6 +122,7 @@ export function createAuthenticator({ keys, ratePerSecond, failuresPerMinute = 3
   return {
     identifyHeader,
     spend,
+    spendCost,
     /** The principal of a request (anonymous without a key), or why it is refused. */
     identify(req: http.IncomingMessage, operations = 1): Promise<Principal | Refusal> {
       return identifyHeader(req.headers.authorization, clientOf(req), operations);

@@ -3,6 +3,7 @@
 // Event.action. The catalog manager invalidates it on every write in this process; other
 // processes see changes within `maxAgeMs`, and an unknown name forces a reload at once.
 import { distance } from 'fastest-levenshtein';
+import { outsideWorkScope } from '../database/work-scope.js';
 import type { Action, CatalogStore, Service } from './catalog.store.js';
 import { matchTemplate, MAX_NAME_LENGTH, splitName } from './naming.js';
 
@@ -160,7 +161,8 @@ export function createCatalogCache(store: CatalogStore, maxAgeMs = 5_000) {
   }
 
   function reload(): Promise<CatalogSnapshot> {
-    loading ??= load().finally(() => {
+    // Shared by every request that needs it meanwhile: loaded outside the asking one's database work.
+    loading ??= outsideWorkScope(load).finally(() => {
       loading = null;
     });
     return loading;

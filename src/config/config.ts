@@ -51,6 +51,11 @@ const envSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(5000),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(30000),
   DATABASE_PREPARED_STATEMENTS: flag.default(true),
+  // One operation of an account at work in the database at a time: on a server of a few cores,
+  // two heavy queries of one account already slow every other account's (bench:fairness).
+  DATABASE_CONNECTIONS_PER_ACCOUNT: positiveInt('a positive whole number of operations').default(1),
+  DATABASE_CONNECTIONS_PER_OPERATION: positiveInt('a positive whole number of connections').default(2),
+  DATABASE_PARALLEL_WORKERS: z.coerce.number({ error: 'must be a whole number, 0 or more' }).int('must be a whole number, 0 or more').min(0, 'must be a whole number, 0 or more').default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).default('info'),
@@ -88,6 +93,8 @@ const envSchema = z.object({
   SECRETS_KEY_FILE: z.string().min(1).optional(),
   OPERATOR_ACCOUNT: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be an account id: 1 to 64 lowercase letters, digits, ".", "_" or "-"').default('local'),
   RATE_LIMIT_PER_SECOND: positiveInt('a positive whole number of operations').default(200),
+  QUERY_COST_PER_SECOND: positiveInt('a positive whole number').default(200_000),
+  ACCOUNT_QUERY_COST_PER_SECOND: positiveInt('a positive whole number').optional(),
   MAX_QUERY_DEPTH: positiveInt('a positive whole number').default(12),
   MAX_ALIASES: positiveInt('a positive whole number').default(30),
   MAX_OPERATIONS: positiveInt('a positive whole number').default(10),
@@ -124,6 +131,10 @@ export interface Config {
   preparedStatements: boolean;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Operations of one account holding connections at once, and connections of one operation (database/work-scope.ts). */
+  workLimits: { perAccount: number; perOperation: number };
+  /** PostgreSQL's parallel workers per statement of the gateway's connections (max_parallel_workers_per_gather). */
+  parallelWorkers: number;
   logLevel: string;
   shutdownGraceMs: number;
   introspection: boolean;
@@ -143,6 +154,8 @@ export interface Config {
   operatorAccount: string;
   /** Operations per second per API key. */
   ratePerSecond: number;
+  /** Query cost a key, and an account's keys together, may spend per second. */
+  costPerSecond: { key: number; account: number };
   queryLimits: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number };
   executionTimeoutMs: number;
   integrity: {
@@ -215,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    workLimits: { perAccount: e.DATABASE_CONNECTIONS_PER_ACCOUNT, perOperation: e.DATABASE_CONNECTIONS_PER_OPERATION },
+    parallelWorkers: e.DATABASE_PARALLEL_WORKERS,
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.GRAPHQL_INTROSPECTION ?? !production,
@@ -227,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workers: e.WORKERS,
     operatorAccount: e.OPERATOR_ACCOUNT,
     ratePerSecond: e.RATE_LIMIT_PER_SECOND,
+    costPerSecond: { key: e.QUERY_COST_PER_SECOND, account: e.ACCOUNT_QUERY_COST_PER_SECOND ?? 2 * e.QUERY_COST_PER_SECOND },
     queryLimits: { maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxOperations: e.MAX_OPERATIONS, maxCost: e.MAX_QUERY_COST },
     executionTimeoutMs: e.EXECUTION_TIMEOUT_MS,
     integrity: {

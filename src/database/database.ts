@@ -8,6 +8,7 @@ import { StartupError } from '../errors/startup-error.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logging/logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+import { ScopedPool } from './work-scope.js';
 
 export { PrismaClient };
 
@@ -22,7 +23,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = Pick<Config, 'database' | 'poolSize' | 'connectTimeoutMs' | 'statementTimeoutMs'>;
+export type DatabaseOptions = Pick<Config, 'database' | 'poolSize' | 'connectTimeoutMs' | 'statementTimeoutMs'> & Partial<Pick<Config, 'workLimits' | 'parallelWorkers'>>;
 
 export async function openDatabase(config: DatabaseOptions, log: Logger): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
@@ -33,21 +34,34 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
     const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
     label = `PostgreSQL server ${url.hostname}:${url.port || '5432'}/${name}` +
       (url.username ? ` as ${decodeURIComponent(url.username)}${url.password ? ' (password ****)' : ''}` : '');
-    poolConfig = { connectionString: config.database.url, max: config.poolSize };
+    poolConfig = {
+      connectionString: config.database.url,
+      max: config.poolSize,
+      // One statement, one core (by default): PostgreSQL's parallel workers would let one
+      // account's heavy query take every core of the server from the other accounts.
+      ...(config.parallelWorkers !== undefined ? { options: `-c max_parallel_workers_per_gather=${config.parallelWorkers}` } : {}),
+    };
   } else {
     embedded = await startEmbeddedPostgres(config.database.dataDir);
     label = `embedded PostgreSQL (PGlite) in ${embedded.dataPath}`;
     // PGlite runs one statement at a time: more connections would only queue there.
     poolConfig = { host: embedded.host, port: embedded.port, user: 'postgres', database: 'postgres', max: 1 };
   }
-  const pool = new pg.Pool({
+  const options: pg.PoolConfig = {
     ...poolConfig,
     connectionTimeoutMillis: config.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'audit-gateway',
     statement_timeout: config.statementTimeoutMs,
-  });
+  };
+  const pool = new ScopedPool(options);
+  // Cancelling an abandoned operation's statements goes over a connection of its own: the
+  // pool may be full of exactly those statements. The embedded database serves one
+  // connection, the busy one, so there it cannot be done (its statement timeout still holds).
+  const canceller = embedded ? null : new pg.Pool({ ...options, max: 1, application_name: 'audit-gateway cancel' });
+  canceller?.on('error', () => undefined);
+  pool.configureWork(config.workLimits ?? { perAccount: Number.MAX_SAFE_INTEGER, perOperation: Number.MAX_SAFE_INTEGER }, canceller && ((pid) => canceller.query('SELECT pg_cancel_backend($1)', [pid])));
   // An idle connection dropped by the server (restart, failover) must not crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
   // A connection that breaks while checked out (between the statements of a transaction,
@@ -59,6 +73,7 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
     await waitUntilReachable(pool, label, config.connectTimeoutMs);
   } catch (error) {
     await pool.end().catch(() => undefined);
+    await canceller?.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
@@ -76,6 +91,7 @@ export async function openDatabase(config: DatabaseOptions, log: Logger): Promis
       closed = true;
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
+      await canceller?.end().catch(() => undefined);
       await embedded?.stop();
     },
   };

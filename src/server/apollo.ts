@@ -16,8 +16,8 @@ import type { CompiledExecution } from './executor.js';
 import type { Logger } from '../logging/logger.js';
 import { drainHttpServer } from './drain.js';
 import type { RequestContext } from './context.js';
-import { accessPlugin } from '../auth/access.js';
-import { costPlugin, limitRules, type QueryLimits } from './limits.js';
+import type { Admission } from './admission.js';
+import { limitRules, type QueryLimits } from './limits.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -29,6 +29,8 @@ export interface ApolloOptions {
   /** How operations run (compiled plans, timeout); shared with the prepared path. */
   execution: CompiledExecution;
   limits: QueryLimits;
+  /** Access, cost and budgets of every operation (the same checks as the prepared path's and the WebSocket's). */
+  admission: Admission;
   plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
@@ -51,8 +53,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<RequestContex
       error: (m) => log.error(m),
     },
     plugins: [
-      accessPlugin<RequestContext>(),
-      costPlugin<RequestContext>(options.limits.maxCost),
+      options.admission.plugin<RequestContext>(),
       drainHttpServer(options.httpServer, options.shutdownGraceMs),
       options.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

@@ -9,6 +9,7 @@ import { execute, getVariableValues, GraphQLError, printSchema, type DocumentNod
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { rootFields } from '../auth/access.js';
 import { ErrorCode } from '../errors/codes.js';
+import { runInWorkScope } from '../database/work-scope.js';
 import { GatewayError } from '../errors/errors.js';
 
 export interface CompiledExecutionOptions {
@@ -21,17 +22,21 @@ export interface CompiledExecutionOptions {
 }
 
 /**
- * Answers TIMEOUT when execution runs past the limit. The resolvers still running finish
- * in the background, bounded by the database's statement timeout.
+ * Runs an operation as its account's database work (database/work-scope.ts) and answers
+ * TIMEOUT when it runs past the limit; then its statements are cancelled and the ones it
+ * has not started never run.
  */
-function withTimeout(result: Promise<ExecutionResult>, ms: number | undefined): Promise<ExecutionResult> {
+function runScoped(context: unknown, ms: number | undefined, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  const controller = new AbortController();
+  const accountId = (context as { principal?: { accountId?: string } } | null)?.principal?.accountId ?? '';
+  const result = runInWorkScope(accountId, controller.signal, run);
   if (!ms) return result;
   let timer: NodeJS.Timeout;
   const timeout = new Promise<ExecutionResult>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ errors: [new GatewayError(ErrorCode.TIMEOUT, `the operation did not finish within ${ms} ms and was abandoned; narrow it (smaller pages, a shorter time range)`)] }),
-      ms,
-    );
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ errors: [new GatewayError(ErrorCode.TIMEOUT, `the operation did not finish within ${ms} ms and was abandoned; narrow it (smaller pages, a shorter time range)`)] });
+    }, ms);
   });
   return Promise.race([result.finally(() => clearTimeout(timer)), timeout]);
 }
@@ -86,7 +91,7 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
   }
 
   const runCompiled = (compiled: CompiledQuery, context: unknown, variables: Record<string, unknown>) =>
-    withTimeout(Promise.resolve(compiled.query(undefined, context, variables) as ExecutionResult | Promise<ExecutionResult>), options.timeoutMs);
+    runScoped(context, options.timeoutMs, async () => compiled.query(undefined, context, variables) as ExecutionResult | Promise<ExecutionResult>);
 
   function planFor(rc: Parameters<GatewayExecutor>[0], operationName: string | undefined): Plan {
     const bySource = rc.source.length <= MAX_PREPARED_SOURCE;
@@ -125,7 +130,7 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     // No such operation: graphql-js says so (Apollo expects the executor to report it).
     if (!rc.operation) return reference(rc);
     const plan = planFor(rc, operationName);
-    if (!plan.compiled) return withTimeout(reference(rc), options.timeoutMs);
+    if (!plan.compiled) return runScoped(rc.context, options.timeoutMs, () => reference(rc));
     const result = await runCompiled(plan.compiled, rc.context, rc.request.variables ?? {});
     return finish(rc, result, plan);
   }
@@ -146,7 +151,7 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
           known.compiled = null;
           delete known.prepared;
         }
-        return withTimeout(reference(rc), options.timeoutMs);
+        return runScoped(rc.context, options.timeoutMs, () => reference(rc));
       }
     }
     // graphql-jit's errors may lack `extensions`; Apollo and our formatter expect

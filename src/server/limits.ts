@@ -2,7 +2,6 @@
 // resolver runs: selection depth and aliases (graphql-armor's rules), operations in one
 // document, and a cost where list sizes multiply (graphql-query-complexity with our
 // estimator: a connection costs its page size times its items, another list ten times).
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getNamedType, getNullableType, isListType, Kind, visit, type DocumentNode, type GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
@@ -98,16 +97,16 @@ function costOf(request: { schema: GraphQLSchema; document: DocumentNode; variab
   return cost;
 }
 
-/** Throws QUERY_TOO_COMPLEX when the operation would cost more than `maxCost`. */
+/** The operation's cost; throws QUERY_TOO_COMPLEX when it would cost more than `maxCost`. */
 export function checkCost(
   request: { schema: GraphQLSchema; document: DocumentNode; variables: Record<string, unknown>; operationName: string | null | undefined },
   maxCost: number,
-): void {
+): number {
   let cost: number;
   try {
     cost = costOf(request);
   } catch {
-    return; // variables that do not coerce: execution reports them
+    return 0; // variables that do not coerce: execution reports them
   }
   if (cost > maxCost) {
     throw tooComplex(`the query would cost ${cost}, more than the limit of ${maxCost} (page sizes multiply: ask for smaller pages or fewer nested lists)`, {
@@ -117,16 +116,5 @@ export function checkCost(
       http: { status: 400 },
     });
   }
-}
-
-export function costPlugin<C extends BaseContext>(maxCost: number): ApolloServerPlugin<C> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, schema, operationName }) {
-          checkCost({ schema, document, variables: request.variables ?? {}, operationName }, maxCost);
-        },
-      };
-    },
-  };
+  return cost;
 }

@@ -1,17 +1,14 @@
 // The prepared path: a request for an operation Apollo has accepted before (the same source
 // text and operation name, which Apollo parsed, validated and handed to our executor) runs
 // on its compiled plan without going through Apollo's request pipeline again. Each request
-// still gets its own checks (the key's access to the root fields, the cost for its page
-// sizes). Only a plain success is answered here: a refused request goes to Apollo, which
+// still gets its own checks (admission.ts: access, cost, budgets). Only a plain success is answered here: a refused request goes to Apollo, which
 // refuses it the same way, and a result with errors is handed to Apollo to answer, so
 // refusals and error formatting live in one place. Clients' usual requests (POST, JSON,
 // one operation) take this path from their second request on.
 import type http from 'node:http';
-import type { GraphQLSchema } from 'graphql';
-import { authorize } from '../auth/access.js';
+import type { Admission } from './admission.js';
 import type { RequestContext } from './context.js';
 import type { CompiledExecution, PreparedOperation } from './executor.js';
-import { checkCost } from './limits.js';
 
 export interface PreparedRequest {
   operation: PreparedOperation;
@@ -23,8 +20,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
 /** Answers Apollo would give as application/json (it negotiates others itself). */
 const JSON_ACCEPT = /^\s*(\*\/\*|application\/json)\s*(;[^,]*)?$/i;
 
-export function createPreparedPath(options: { execution: CompiledExecution; schema: GraphQLSchema; maxCost: number }) {
-  const { execution, schema, maxCost } = options;
+export function createPreparedPath(options: { execution: CompiledExecution; admission: Admission }) {
+  const { execution, admission } = options;
 
   return {
     /** The prepared operation a request asks for, or null when Apollo should take it. */
@@ -46,8 +43,7 @@ export function createPreparedPath(options: { execution: CompiledExecution; sche
      */
     async run({ operation, variables }: PreparedRequest, context: RequestContext): Promise<string | null> {
       try {
-        authorize(context.principal, operation.operation.operation, operation.rootFields);
-        checkCost({ schema, document: operation.document, variables, operationName: operation.operationName }, maxCost);
+        await admission.admitOnce(context, { principal: context.principal, document: operation.document, operation: operation.operation, variables, operationName: operation.operationName });
       } catch {
         return null;
       }

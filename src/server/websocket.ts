@@ -20,7 +20,7 @@ import {
 } from 'graphql';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authorize, rootFields } from '../auth/access.js';
+import { rootFields } from '../auth/access.js';
 import { clientOf, isRefusal, type Authenticator, type Refusal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../errors/codes.js';
@@ -28,7 +28,8 @@ import { GatewayError } from '../errors/errors.js';
 import type { createErrorFormatter } from '../errors/format.js';
 import type { Logger } from '../logging/logger.js';
 import { createRequestContext, type Managers } from './context.js';
-import { checkCost, limitRules, type QueryLimits } from './limits.js';
+import type { Admission } from './admission.js';
+import { limitRules, type QueryLimits } from './limits.js';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -43,6 +44,8 @@ export interface SubscriptionServerOptions {
   /** Subscriptions open at once in this process, and on one connection. */
   subscriptionLimits: { total: number; perConnection: number };
   formatError: ReturnType<typeof createErrorFormatter>;
+  /** Access, cost and budgets, as for HTTP. */
+  admission: Admission;
   /** How often a connection's key is checked again (a revoked key's connections close). */
   keyRecheckMs?: number;
 }
@@ -158,8 +161,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
         }
         const variables = payload.variables ?? {};
         try {
-          checkCost({ schema, document, variables, operationName: payload.operationName }, limits.maxCost);
-          authorize(connection.principal, OperationTypeNode.SUBSCRIPTION, rootFields(operation, document));
+          await options.admission.admit({ principal: connection.principal, document, operation, variables, operationName: payload.operationName });
         } catch (error) {
           if (error instanceof GraphQLError) return refused(error);
           throw error;
