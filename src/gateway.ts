@@ -190,6 +190,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
       limits: config.queryLimits,
       subscriptionLimits: config.subscriptionLimits,
       bufferBytes: config.subscriptionBufferBytes,
+      stallMs: config.subscriptionStallMs,
       keyRecheckMs: config.subscriptionKeyRecheckMs,
       formatError: createErrorFormatter(log),
       admission,

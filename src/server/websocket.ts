@@ -41,6 +41,8 @@ export interface SubscriptionServerOptions {
   limits: QueryLimits;
   /** The live tail's read-ahead per subscription (told to a subscriber cut off for being slow). */
   bufferBytes: number;
+  /** A connection that answers no ping for this long is not reading: its subscribers are cut off as slow. */
+  stallMs: number;
   /** Subscriptions open at once in this process, and on one connection. */
   subscriptionLimits: { total: number; perConnection: number };
   formatError: ReturnType<typeof createErrorFormatter>;
@@ -55,6 +57,7 @@ interface Connection {
   principal: Principal;
   log: Logger;
   recheck?: NodeJS.Timeout;
+  heartbeat?: NodeJS.Timeout;
 }
 
 /** WebSocket close codes (4000-4999 are the application's). */
@@ -64,6 +67,18 @@ const CLOSE = { unauthenticated: 4403, rateLimited: 4429, slowConsumer: 4008, tr
 function closeReason(code: string, message: string): string {
   const text = `${code}: ${message}`;
   return Buffer.byteLength(text) <= 123 ? text : `${Buffer.from(text).subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`;
+}
+
+/**
+ * Tells each subscription `ids` of a socket it is cut off for being slow (SLOW_CONSUMER),
+ * then closes with 4008. Sent past graphql-ws, which may be waiting for the stalled socket:
+ * the notices are queued behind what the subscriber has not read, then the close frame.
+ */
+function cutOffSlow(socket: Extra['socket'], ids: string[], notice: string, format: (errors: readonly GraphQLError[]) => GraphQLFormattedError[], bufferBytes: number): void {
+  if (socket.readyState !== socket.OPEN) return;
+  const error = new GatewayError(ErrorCode.SLOW_CONSUMER, notice, { bufferBytes });
+  for (const id of ids) socket.send(JSON.stringify({ id, type: 'error', payload: format([error]) }));
+  socket.close(CLOSE.slowConsumer, 'SLOW_CONSUMER: fell too far behind; resubscribe with the last cursor');
 }
 
 function closeCodeFor(refusal: Refusal): number {
@@ -126,6 +141,28 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
           }, options.keyRecheckMs ?? 15_000);
           connection.recheck.unref();
         }
+        // A subscriber whose socket is paused takes nothing while the kernel's buffers fill,
+        // which may hold megabytes: a ping it does not answer within the stall time says so
+        // sooner (every ws client answers pings by itself, as long as it reads).
+        let pingedAt: number | null = null;
+        socket.on('pong', () => (pingedAt = null));
+        const stallMs = options.stallMs;
+        connection.heartbeat = setInterval(() => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (pingedAt === null) {
+            pingedAt = Date.now();
+            socket.ping();
+          } else if (Date.now() - pingedAt >= stallMs) {
+            connection.log.warn({ stallMs }, 'live tail: connection answered no ping; its subscribers are cut off');
+            const notice = `this connection answered no ping for ${stallMs} ms: it is not reading. Subscribe again with the cursor of the last event received to resume.`;
+            const open = Object.entries(ctx.subscriptions);
+            cutOffSlow(socket, open.map(([id]) => id), notice, format, options.bufferBytes);
+            // Its streams end now (the close handshake waits for a peer that is not reading).
+            for (const [, stream] of open) void (stream as AsyncGenerator | undefined)?.return?.(undefined);
+          }
+        }, Math.max(100, Math.floor(stallMs / 4)));
+        connection.heartbeat.unref();
+        socket.once('close', () => clearInterval(connection.heartbeat));
         connection.log.info({ address: identity.address }, 'live tail: connection opened');
         return true;
       },
@@ -178,17 +215,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
             requestId,
             logs: { log },
             principal: connection.principal,
-            // Sent past graphql-ws, which is waiting for the stalled socket: the notice is
-            // queued behind what the subscriber has not read, then the close frame.
-            connection: {
-              slowConsumer(notice) {
-                const error = new GatewayError(ErrorCode.SLOW_CONSUMER, notice, { bufferBytes: options.bufferBytes });
-                const { socket } = ctx.extra;
-                if (socket.readyState !== socket.OPEN) return;
-                socket.send(JSON.stringify({ id, type: 'error', payload: format([error]) }));
-                socket.close(CLOSE.slowConsumer, 'SLOW_CONSUMER: fell too far behind; resubscribe with the last cursor');
-              },
-            },
+            connection: { slowConsumer: (notice) => cutOffSlow(ctx.extra.socket, [id], notice, format, options.bufferBytes) },
           }),
         };
       },
@@ -207,6 +234,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
         const connection = ctx.extra.connection as Connection | undefined;
         if (!connection) return;
         clearInterval(connection.recheck);
+        clearInterval(connection.heartbeat);
         connection.log.info({ code, reason }, 'live tail: connection closed');
       },
     },

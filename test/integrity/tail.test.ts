@@ -213,6 +213,54 @@ describe('a slow consumer', () => {
   }, 120_000);
 });
 
+describe('a stalled subscriber', () => {
+  it('whose socket is paused is cut off within the stall time, however few events wait, while other accounts go on', async () => {
+    const quiet = await gw.createKey('reader', 'tail-quiet');
+    const sockets = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const socket = new WebSocket(wsUrl(gw.url), 'graphql-transport-ws');
+        const messages: Array<Record<string, any>> = [];
+        let closed: { code: number } | null = null;
+        socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+        socket.on('close', (code) => (closed = { code }));
+        await new Promise((resolve) => socket.once('open', resolve));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${gw.adminKey}` } }));
+        await eventually(async () => messages.some((m) => m.type === 'connection_ack'));
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { eventRecorded { cursor event { id } } }' } }));
+        return { socket, messages, closed: () => closed };
+      }),
+    );
+    await open(5);
+    // They stop reading; a few small events come, far from filling any buffer.
+    for (const s of sockets) s.socket.pause();
+    await record([event(), event()]);
+    const started = Date.now();
+    let slowest = 0;
+    while (gw.gateway.managers.tail.openSubscriptions > 0 && Date.now() - started < 10_000) {
+      const t = performance.now();
+      const res = await gw.gql('{ events(first: 20) { edges { node { id } } } }', undefined, gw.bearer(quiet));
+      expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+      slowest = Math.max(slowest, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20)); // within the key's rate
+    }
+    // Cut off after the stall time (1 s here) and a ping interval, not left connected.
+    expect(gw.gateway.managers.tail.openSubscriptions).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(slowest).toBeLessThan(2000);
+    // Once it reads again: what it was sent, the notice, then 4008.
+    for (const s of sockets) s.socket.resume();
+    try {
+      for (const s of sockets) {
+        await eventually(async () => s.closed() !== null, 10_000);
+        expect(s.closed()).toEqual({ code: 4008 });
+        expect(s.messages.at(-1)).toMatchObject({ id: '1', type: 'error', payload: [{ extensions: { code: 'SLOW_CONSUMER' } }] });
+      }
+    } finally {
+      for (const s of sockets) s.socket.terminate();
+    }
+  }, 60_000);
+});
+
 describe.skipIf(!serverUrl)('several gateway processes on one database', () => {
   let child: GatewayProcess;
   let childUrl: string;
