@@ -40,7 +40,16 @@ export interface RequestContext extends Managers {
   /** Drops the DataLoaders' caches: a subscription does it before each event it sends. */
   resetLoaders(): void;
   /** The WebSocket connection a subscription runs on. */
-  connection?: { slowConsumer(notice: string): void };
+  connection?: SubscriberConnection;
+}
+
+/** What a subscription knows of its WebSocket connection. */
+export interface SubscriberConnection {
+  slowConsumer(notice: string): void;
+  /** Bytes sent that the subscriber has not shown it read (its last pong answered a ping sent after them). */
+  unread(): number;
+  /** Resolves when the subscriber next shows it read (a pong), or after `ms`. */
+  read(ms: number): Promise<void>;
 }
 
 /** What the HTTP and WebSocket fronts know of a request when they make its context. */

@@ -58,7 +58,12 @@ interface Connection {
   log: Logger;
   recheck?: NodeJS.Timeout;
   heartbeat?: NodeJS.Timeout;
+  /** What it sent and what the subscriber showed it read (see onConnect). */
+  flow?: { unread(): number; read(ms: number): Promise<void> };
 }
+
+/** A ping goes out once this much is sent and unacknowledged, so the subscriber's pongs say how far it has read. */
+const PING_EVERY_BYTES = 64 * 1024;
 
 /** WebSocket close codes (4000-4999 are the application's). */
 const CLOSE = { unauthenticated: 4403, rateLimited: 4429, slowConsumer: 4008, tryAgainLater: 1013 } as const;
@@ -141,18 +146,51 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
           }, options.keyRecheckMs ?? 15_000);
           connection.recheck.unref();
         }
-        // A subscriber whose socket is paused takes nothing while the kernel's buffers fill,
-        // which may hold megabytes: a ping it does not answer within the stall time says so
-        // sooner (every ws client answers pings by itself, as long as it reads).
+        // Flow control with the protocol's own pings: a pong comes back only once the
+        // subscriber has read everything sent before the ping (TCP keeps the order), so the
+        // bytes written since the last answered ping are what it has not read yet. The live
+        // tail sends nothing more while that passes its buffer, and a connection that answers
+        // no ping within the stall time is not reading (a paused socket, however few events
+        // wait): its subscribers are cut off. Every ws client answers pings by itself.
+        const tcp = request.socket;
+        let acknowledged = tcp.bytesWritten;
         let pingedAt: number | null = null;
-        socket.on('pong', () => (pingedAt = null));
+        let pingedBytes = 0;
+        const readers = new Set<() => void>();
+        const ping = () => {
+          if (socket.readyState !== socket.OPEN) return;
+          pingedAt = Date.now();
+          socket.ping();
+          pingedBytes = tcp.bytesWritten;
+        };
+        socket.on('pong', () => {
+          acknowledged = pingedBytes;
+          pingedAt = null;
+          for (const wake of [...readers]) wake();
+        });
+        connection.flow = {
+          unread() {
+            const unread = tcp.bytesWritten - acknowledged;
+            if (pingedAt === null && unread > PING_EVERY_BYTES) ping();
+            return unread;
+          },
+          read: (ms) =>
+            new Promise<void>((resolve) => {
+              const wake = () => {
+                clearTimeout(timer);
+                readers.delete(wake);
+                resolve();
+              };
+              const timer = setTimeout(wake, ms);
+              readers.add(wake);
+              if (pingedAt === null) ping();
+            }),
+        };
         const stallMs = options.stallMs;
         connection.heartbeat = setInterval(() => {
           if (socket.readyState !== socket.OPEN) return;
-          if (pingedAt === null) {
-            pingedAt = Date.now();
-            socket.ping();
-          } else if (Date.now() - pingedAt >= stallMs) {
+          if (pingedAt === null) ping();
+          else if (Date.now() - pingedAt >= stallMs) {
             connection.log.warn({ stallMs }, 'live tail: connection answered no ping; its subscribers are cut off');
             const notice = `this connection answered no ping for ${stallMs} ms: it is not reading. Subscribe again with the cursor of the last event received to resume.`;
             const open = Object.entries(ctx.subscriptions);
@@ -215,7 +253,11 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { stop()
             requestId,
             logs: { log },
             principal: connection.principal,
-            connection: { slowConsumer: (notice) => cutOffSlow(ctx.extra.socket, [id], notice, format, options.bufferBytes) },
+            connection: {
+              slowConsumer: (notice) => cutOffSlow(ctx.extra.socket, [id], notice, format, options.bufferBytes),
+              unread: () => connection.flow!.unread(),
+              read: (ms) => connection.flow!.read(ms),
+            },
           }),
         };
       },

@@ -65,7 +65,7 @@ export function createTailManager(deps: { events: EventsManager; notifier: TailN
       principal: Principal,
       filter: EventFilter | null | undefined,
       after: string | null | undefined,
-      hooks: { beforeEach?: () => void; cutOff?: (notice: string) => void } = {},
+      hooks: { beforeEach?: () => void; cutOff?: (notice: string) => void; connection?: { unread(): number; read(ms: number): Promise<void> } } = {},
     ): Promise<AsyncIterableIterator<TailItem>> {
       const accountId = principal.accountId;
       const condition = await events.filterWhere(accountId, filter);
@@ -152,6 +152,14 @@ export function createTailManager(deps: { events: EventsManager; notifier: TailN
 
       const iterator: AsyncIterableIterator<TailItem> = {
         async next() {
+          // Nothing more goes out while the subscriber has a buffer's worth it has not read:
+          // what it has not read then waits here (bounded), not in the kernel's socket buffers,
+          // so a notice sent to it is never far behind. Waiting counts as taking nothing.
+          while (!finished && hooks.connection && hooks.connection.unread() > options.bufferBytes) {
+            const waitingSince = Date.now();
+            await hooks.connection.read(options.stallMs);
+            if (!finished && hooks.connection.unread() > options.bufferBytes && Date.now() - waitingSince >= options.stallMs) cutOff();
+          }
           for (;;) {
             if (finished) return { done: true, value: undefined };
             const next = buffer.shift();

@@ -13,6 +13,7 @@ function subscribe({ args, context }: SubscribeResolverData<unknown, { filter?: 
   return ctx.tail.subscribe(ctx.principal, args.filter, args.after, {
     beforeEach: () => ctx.resetLoaders(),
     cutOff: (notice) => ctx.connection?.slowConsumer(notice),
+    connection: ctx.connection,
   });
 }
 

@@ -261,6 +261,44 @@ describe('a stalled subscriber', () => {
   }, 60_000);
 });
 
+describe('a subscriber behind a large backlog', () => {
+  it('is sent no more than its buffer ahead of what it read, so its notice and 4008 reach it once it reads again', async () => {
+    // A backlog of 3 MB in the database, then a subscriber that resumes from before it and stops reading.
+    const [first] = await record([event()]);
+    const cursor = (await gw.gql('{ eventChain { headSequence } }')).body.data!.eventChain.headSequence;
+    const big = { blob: 'x'.repeat(60_000) };
+    for (let i = 0; i < 5; i++) await record(Array.from({ length: 10 }, () => event({ requestData: big })));
+    expect(first).toBeDefined();
+    const socket = new WebSocket(wsUrl(gw.url), 'graphql-transport-ws');
+    const messages: Array<Record<string, any>> = [];
+    let received = 0;
+    let closed: { code: number } | null = null;
+    socket.on('message', (data: Buffer) => {
+      received += data.length;
+      messages.push(JSON.parse(String(data)));
+    });
+    socket.on('close', (code) => (closed = { code }));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${gw.adminKey}` } }));
+    await eventually(async () => messages.some((m) => m.type === 'connection_ack'));
+    const after = Buffer.from(`tail:${cursor}`).toString('base64url');
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription($after: String) { eventRecorded(after: $after) { cursor event { id requestData } } }', variables: { after } } }));
+    socket.pause();
+    try {
+      await open(1);
+      await eventually(async () => gw.gateway.managers.tail.openSubscriptions === 0, 15_000);
+      socket.resume();
+      await eventually(async () => closed !== null, 15_000);
+      expect(closed).toEqual({ code: 4008 });
+      expect(messages.at(-1)).toMatchObject({ id: '1', type: 'error', payload: [{ extensions: { code: 'SLOW_CONSUMER' } }] });
+      // What it had been sent when it was cut off: about its buffer (64 KiB) and a message or two, not the 3 MB.
+      expect(received).toBeLessThan(BUFFER_BYTES + 3 * 70_000);
+    } finally {
+      socket.terminate();
+    }
+  }, 60_000);
+});
+
 describe.skipIf(!serverUrl)('several gateway processes on one database', () => {
   let child: GatewayProcess;
   let childUrl: string;
