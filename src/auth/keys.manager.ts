@@ -6,6 +6,7 @@ import { hash } from 'node:crypto';
 import type { AuditRecorder } from '../audit/audit-trail.js';
 import { classifyDatabaseError } from '../errors/database-errors.js';
 import { ConflictError, IssueList, NotFoundError } from '../errors/errors.js';
+import { isUuid } from '../errors/ids.js';
 import type { Logger } from '../logging/logger.js';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key.js';
 import type { ApiKeyRecord, KeysStore } from './keys.store.js';
@@ -32,7 +33,6 @@ interface Remembered {
   checkedAt: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createKeysManager({ store, audit, log, operatorAccount, recheckMs = 5000, onWrite }: KeysManagerDeps) {
   const verified = new Map<string, Remembered>();
@@ -119,7 +119,7 @@ export function createKeysManager({ store, audit, log, operatorAccount, recheckM
     async revokeKey(actor: Principal, id: string): Promise<ApiKeyRecord> {
       try {
         return await store.transaction(async (tx) => {
-          const key = UUID.test(id) ? await store.find(tx, id) : null;
+          const key = isUuid(id) ? await store.find(tx, id) : null;
           if (!key || (key.accountId !== actor.accountId && !actor.operator)) throw new NotFoundError('key', id);
           if (key.revokedAt) throw new ConflictError(`key "${key.name}" was already revoked at ${key.revokedAt.toISOString()}`);
           const revoked = await store.revoke(tx, id, actor.keyId ? `key:${actor.keyId}` : `tool:${actor.name}`);

@@ -2,7 +2,7 @@
 // cause and reaches the client as a generic message with an error id (PostGraphile's
 // "masked" policy).
 import { randomUUID } from 'node:crypto';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { ErrorCode, isErrorCode } from './codes.js';
@@ -25,6 +25,11 @@ export function createErrorFormatter(log: Logger) {
       // Apollo reports a validation rule's error as GRAPHQL_VALIDATION_FAILED; ours say more.
       const { http: _http, ...extensions } = coded.extensions;
       formatted = { ...formatted, message: coded.message, extensions };
+    }
+    if (isRequestRefusal(error, formatted)) {
+      // Apollo refusing the request itself without a code of its own (an automatic
+      // persisted query whose hash does not match its text, say): a client's mistake.
+      return withCode(formatted, ErrorCode.BAD_REQUEST, formatted.message);
     }
     const code = formatted.extensions?.code;
     const original = unwrapResolverError(error);
@@ -59,6 +64,16 @@ export function createErrorFormatter(log: Logger) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
     };
   };
+}
+
+/**
+ * An error Apollo raised about the request (not a resolver's: no path, no cause) with a
+ * 4xx HTTP status and no code, which Apollo's default makes INTERNAL_SERVER_ERROR.
+ */
+function isRequestRefusal(error: unknown, formatted: GraphQLFormattedError): boolean {
+  if (!(error instanceof GraphQLError) || error.path || error.originalError || formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR) return false;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function withCode(formatted: GraphQLFormattedError, code: ErrorCode, message: string): GraphQLFormattedError {

@@ -4,6 +4,7 @@
 // and the export a third party checks offline (npm run verify).
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UserInputError } from '../errors/errors.js';
+import { isUuid } from '../errors/ids.js';
 import type { Logger } from '../logging/logger.js';
 import { eventContent } from '../events/canonical.js';
 import { chainLink, GENESIS, type ChainBreak } from './chain.js';
@@ -278,7 +279,7 @@ export function createIntegrityManager({ store, signer: loadSigner, trusted = ()
     },
 
     async verification(accountId: string, id: string): Promise<VerificationRecord> {
-      const record = /^[0-9a-f-]{36}$/i.test(id) ? await store.verification(accountId, id) : null;
+      const record = isUuid(id) ? await store.verification(accountId, id) : null;
       if (!record) throw new NotFoundError('verification', id);
       return record;
     },

@@ -9,6 +9,7 @@ import { globMatcher, globProblem } from '../catalog/naming.js';
 import { inChunks } from '../database/chunks.js';
 import { conflictOnRace } from '../errors/database-errors.js';
 import { ConflictError, IssueList, NotFoundError, UserInputError } from '../errors/errors.js';
+import { isSerial, isUuid, requireUuidIfGiven } from '../errors/ids.js';
 import { Outcome, Severity } from '../events/event.enums.js';
 import type { EventFilter } from '../events/event-filter.js';
 import type { EventInput, EventRecord } from '../events/event.model.js';
@@ -97,7 +98,14 @@ const SEVERITIES = [Severity.NORMAL, Severity.WARNING, Severity.CRITICAL];
 const OUTCOMES = [Outcome.SUCCESS, Outcome.PENDING, Outcome.FAILURE];
 /** Batches of drops added to the counters per statement (see foldDrops). */
 const DROP_BATCHES_PER_STATEMENT = 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A deliveries filter's ids, before SQL: a target id is a uuid, an event id at most 128 characters. */
+function checkDeliveryFilter(filter: { targetId?: string | null; eventId?: string | null }): void {
+  requireUuidIfGiven('filter.targetId', filter.targetId, 'a target');
+  if (filter.eventId !== null && filter.eventId !== undefined && (filter.eventId.length === 0 || filter.eventId.length > 128)) {
+    throw new UserInputError({ field: 'filter.eventId', reason: 'must be an event id (1 to 128 characters)' });
+  }
+}
 
 export function createRoutingManager({ store, catalog, events, log, limits: overrides, audit, onWrite, secrets, outbound }: RoutingManagerDeps) {
   const limits: RoutingLimits = { ...DEFAULT_LIMITS, ...overrides };
@@ -148,7 +156,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     const issues = new IssueList();
     if (rules.length === 0) issues.add('input.rules', 'must have at least one rule');
     if (rules.length > limits.rulesPerRoute) issues.add('input.rules', `must have at most ${limits.rulesPerRoute} rules (the limit per route)`);
-    const allTargets = [...new Set(rules.flatMap((r) => r.targetIds).filter((id) => UUID.test(id)))];
+    const allTargets = [...new Set(rules.flatMap((r) => r.targetIds).filter((id) => isUuid(id)))];
     const existing = await store.existingTargetIds(db, accountId, allTargets);
     const checked = rules.map((rule, i): RuleSpec => {
       const at = `input.rules[${i}]`;
@@ -181,13 +189,13 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
   }
 
   async function requireTarget(db: Parameters<RoutingStore['findTarget']>[0], accountId: string, id: string): Promise<TargetRecord> {
-    const target = UUID.test(id) ? await store.findTarget(db, accountId, id) : null;
+    const target = isUuid(id) ? await store.findTarget(db, accountId, id) : null;
     if (!target) throw new NotFoundError('target', id);
     return target;
   }
 
   async function requireRoute(db: Parameters<RoutingStore['findRoute']>[0], accountId: string, id: string): Promise<RouteRecord> {
-    const route = UUID.test(id) ? await store.findRoute(db, accountId, id) : null;
+    const route = isUuid(id) ? await store.findRoute(db, accountId, id) : null;
     if (!route) throw new NotFoundError('route', id);
     return route;
   }
@@ -254,7 +262,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     targetsByIds: (ids: readonly string[]) => store.targetsByIds(ids),
 
     async getTarget(accountId: string, id: string): Promise<TargetRecord | null> {
-      return UUID.test(id) ? store.findTarget(store.prisma, accountId, id) : null;
+      return isUuid(id) ? store.findTarget(store.prisma, accountId, id) : null;
     },
 
     async createTarget(actor: Principal, input: CreateTargetInput): Promise<TargetRecord> {
@@ -343,7 +351,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     listRoutes: (accountId: string) => store.listRoutes(accountId),
 
     async getRoute(accountId: string, id: string): Promise<RouteRecord | null> {
-      return UUID.test(id) ? store.findRoute(store.prisma, accountId, id) : null;
+      return isUuid(id) ? store.findRoute(store.prisma, accountId, id) : null;
     },
 
     async createRoute(actor: Principal, input: { name: string; rules: RuleInput[] }): Promise<RouteRecord> {
@@ -430,7 +438,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
           const regions = new Set([...snapshot.locationCodes].filter((c) => c !== GLOBAL_LOCATION));
           if (next.defaultTargetIds.length > limits.defaultTargets) issues.add('input.defaultTargetIds', `must have at most ${limits.defaultTargets} targets`);
           if (new Set(next.defaultTargetIds).size !== next.defaultTargetIds.length) issues.add('input.defaultTargetIds', 'must not repeat a target');
-          const existing = await store.existingTargetIds(tx, accountId, next.defaultTargetIds.filter((id) => UUID.test(id)));
+          const existing = await store.existingTargetIds(tx, accountId, next.defaultTargetIds.filter((id) => isUuid(id)));
           for (const id of next.defaultTargetIds) if (!existing.has(id)) issues.add('input.defaultTargetIds', `target "${id}" does not exist in this account`);
           for (const r of next.permittedTargetRegions) if (!regions.has(r)) issues.add('input.permittedTargetRegions', `unknown region "${r}"`);
           for (const [field, value] of [['input.metadataRegionPrimary', next.metadataRegionPrimary], ['input.metadataRegionBackup', next.metadataRegionBackup]] as const) {
@@ -500,13 +508,13 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
     // ---- deliveries --------------------------------------------------------------------
 
     async listDeliveries(accountId: string, filter: { statuses?: DeliveryStatus[] | null; targetId?: string | null; eventId?: string | null }, page: { afterId: string | null; limit: number }): Promise<DeliveryRecord[]> {
-      if (filter.targetId && !UUID.test(filter.targetId)) throw new UserInputError({ field: 'filter.targetId', reason: 'is not a target id' });
-      if (page.afterId !== null && !/^\d{1,18}$/.test(page.afterId)) throw new UserInputError({ field: 'after', reason: 'is not a cursor of this list; pass a cursor returned by it' });
+      checkDeliveryFilter(filter);
+      if (page.afterId !== null && !isSerial(page.afterId)) throw new UserInputError({ field: 'after', reason: 'is not a cursor of this list; pass a cursor returned by it' });
       return store.listDeliveries(accountId, filter, page);
     },
 
     async countDeliveries(accountId: string, filter: { statuses?: DeliveryStatus[] | null; targetId?: string | null; eventId?: string | null }): Promise<number> {
-      if (filter.targetId && !UUID.test(filter.targetId)) throw new UserInputError({ field: 'filter.targetId', reason: 'is not a target id' });
+      checkDeliveryFilter(filter);
       return store.countDeliveries(accountId, filter);
     },
 
@@ -515,7 +523,7 @@ export function createRoutingManager({ store, catalog, events, log, limits: over
       const issues = new IssueList();
       if (ids.length === 0 || ids.length > 1000) issues.add('input.ids', 'must list 1 to 1000 deliveries');
       ids.forEach((id, i) => {
-        if (!/^\d{1,18}$/.test(id)) issues.add(`input.ids[${i}]`, 'is not a delivery id');
+        if (!isSerial(id)) issues.add(`input.ids[${i}]`, 'is not a delivery id');
       });
       issues.throwIfAny();
       const queued = await store.redeliver(accountId, ids);

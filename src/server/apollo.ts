@@ -11,6 +11,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
+import { ErrorCode } from '../errors/codes.js';
 import { createErrorFormatter } from '../errors/format.js';
 import type { CompiledExecution } from './executor.js';
 import type { Logger } from '../logging/logger.js';
@@ -34,6 +35,23 @@ export interface ApolloOptions {
   plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
+/**
+ * An answer whose errors say the database is away is HTTP 503 with retry-after, as load
+ * balancers and clients' retry logic expect (GraphQL alone would answer 200).
+ */
+const unavailableIs503: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (!errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
+        response.http.status = 503;
+        response.http.headers.set('retry-after', '1');
+      },
+    };
+  },
+};
+
 export function createApollo(options: ApolloOptions): ApolloServer<RequestContext> {
   const { log } = options;
   return new ApolloServer<RequestContext>({
@@ -54,6 +72,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<RequestContex
     },
     plugins: [
       options.admission.plugin<RequestContext>(),
+      unavailableIs503,
       drainHttpServer(options.httpServer, options.shutdownGraceMs),
       options.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { ErrorCode } from '../errors/codes.js';
-import { mayHoldUnpairedSurrogate, unpairedSurrogates } from '../errors/unicode.js';
+import { invalidUtf8, mayHoldUnpairedSurrogate, unpairedSurrogates } from '../errors/unicode.js';
 import { isRefusal, type Refusal } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
@@ -48,6 +48,19 @@ const PREFLIGHT_HEADERS = {
   'access-control-max-age': '600',
 };
 
+const GONE = new Set(['EPIPE', 'ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** Whether `error` is only the client having closed its connection. */
+function clientWentAway(req: http.IncomingMessage, res: http.ServerResponse, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return (code !== undefined && GONE.has(code)) || req.socket.destroyed || (res.destroyed && !res.writableFinished);
+}
+
+function pathOf(url: string | undefined): string {
+  const at = url?.indexOf('?') ?? -1;
+  return at < 0 ? (url ?? '/') : url!.slice(0, at);
+}
+
 export function createRequestHandler(options: HttpHandlerOptions): http.RequestListener {
   const { log: rootLog } = options;
   return (req, res) => {
@@ -58,16 +71,25 @@ export function createRequestHandler(options: HttpHandlerOptions): http.RequestL
     if (rootLog.isLevelEnabled('info')) {
       res.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const answer = { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms * 100) / 100 };
+        // The path only: a query string may carry variables (secrets, keys) as they were sent.
+        const answer = { method: req.method, path: pathOf(req.url), status: res.statusCode, ms: Math.round(ms * 100) / 100 };
         request.log.info(preparedAnswers.has(res) ? { ...answer, prepared: true } : answer, 'request');
       });
     }
     route(req, res, request, options).catch((error: unknown) => {
+      // A client that went away mid-request or mid-answer is not a fault of ours.
+      if (clientWentAway(req, res, error)) {
+        request.log.debug({ code: (error as NodeJS.ErrnoException).code }, 'the client went away before the answer was sent');
+        res.destroy();
+        return;
+      }
       const errorId = randomUUID();
       request.log.error({ err: error, errorId }, 'request failed outside GraphQL');
       if (!res.headersSent) sendErrors(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, `Internal server error (error id ${errorId})`, { errorId });
       else res.destroy();
     });
+    // Writing to a socket the client closed fails there too; nothing to report.
+    res.on('error', (error) => request.log.debug({ code: (error as NodeJS.ErrnoException).code }, 'the client went away before the answer was sent'));
   };
 }
 
@@ -112,6 +134,12 @@ async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse
   }
   let body: unknown = undefined;
   const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
+  const badText = req.method === 'POST' ? invalidUtf8(raw) : null;
+  if (badText) {
+    const field = badText.field ?? 'body';
+    const reason = `is not valid UTF-8 (the request body's byte ${badText.byte} starts a sequence that is not UTF-8); send text as UTF-8`;
+    return sendErrors(res, 400, ErrorCode.BAD_USER_INPUT, `${field}: ${reason}`, { field, reason, byte: badText.byte });
+  }
   if (req.method === 'POST') {
     if (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')) {
       try {

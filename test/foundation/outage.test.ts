@@ -58,6 +58,9 @@ it('reports 503 on /readyz while the database is unreachable and 200 again after
   const res = await gw.gql('{ locations { code } }');
   expect(Date.now() - started).toBeLessThan(5_000);
   expect(res.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+  // As HTTP says it too, for load balancers and clients' retry logic.
+  expect(res.status).toBe(503);
+  expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
 
   await proxy.restore();
   await eventually(async () => (await fetch(`${gw.base}/readyz`)).status === 200, 10_000);
