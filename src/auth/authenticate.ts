@@ -32,9 +32,19 @@ export interface AuthenticatorOptions {
 /** Budgets are kept over this window: a burst may spend up to ten seconds' worth at once. */
 const COST_WINDOW_SECONDS = 10;
 
-function retryAfter(ms: number): { seconds: number; headers: Record<string, string> } {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return { seconds, headers: { 'retry-after': String(seconds) } };
+/**
+ * Consumes `points` of `limiter` for `key`: null while within it, else the 429 refusal whose
+ * message `says` how long to wait.
+ */
+async function consume(limiter: RateLimiterMemory, key: string, points: number, says: (seconds: number) => string, extensions: Record<string, unknown> = {}): Promise<Refusal | null> {
+  try {
+    await limiter.consume(key, points);
+    return null;
+  } catch (res) {
+    if (!(res instanceof RateLimiterRes)) throw res;
+    const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    return { status: 429, code: ErrorCode.RATE_LIMITED, message: says(seconds), headers: { 'retry-after': String(seconds) }, extensions: { retryAfterSeconds: seconds, ...extensions } };
+  }
 }
 
 export function createAuthenticator({ keys, ratePerSecond, costPerSecond = { key: 200_000, account: 400_000 }, failuresPerMinute = 30 }: AuthenticatorOptions) {
@@ -44,62 +54,28 @@ export function createAuthenticator({ keys, ratePerSecond, costPerSecond = { key
   const failures = new RateLimiterMemory({ points: failuresPerMinute, duration: 60 });
 
   async function refuseFailure(address: string, message: string): Promise<Refusal> {
-    try {
-      await failures.consume(address);
-    } catch (res) {
-      if (res instanceof RateLimiterRes) {
-        const wait = retryAfter(res.msBeforeNext);
-        return { status: 429, code: ErrorCode.RATE_LIMITED, message: `too many failed authentications from this address; retry in ${wait.seconds} s`, headers: wait.headers, extensions: { retryAfterSeconds: wait.seconds } };
-      }
-      throw res;
-    }
-    return { status: 401, code: ErrorCode.UNAUTHENTICATED, message, headers: { 'www-authenticate': 'Bearer' } };
+    const limited = await consume(failures, address, 1, (s) => `too many failed authentications from this address; retry in ${s} s`);
+    return limited ?? { status: 401, code: ErrorCode.UNAUTHENTICATED, message, headers: { 'www-authenticate': 'Bearer' } };
   }
 
   /** Counts `operations` against the key's rate; a refusal once past it. */
   async function spend(principal: Principal, operations: number): Promise<Refusal | null> {
     if (!principal.keyId) return null;
-    try {
-      await perKey.consume(principal.keyId, operations);
-      return null;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      const wait = retryAfter(res.msBeforeNext);
-      return {
-        status: 429,
-        code: ErrorCode.RATE_LIMITED,
-        message: `this key sent more than ${ratePerSecond} operations in a second (each root field of a document counts, aliases included); retry in ${wait.seconds} s`,
-        headers: wait.headers,
-        extensions: { retryAfterSeconds: wait.seconds },
-      };
-    }
+    return consume(perKey, principal.keyId, operations, (s) => `this key sent more than ${ratePerSecond} operations in a second (each root field of a document counts, aliases included); retry in ${s} s`);
   }
 
   /**
-   * Spends an operation's cost from its key's budget and its account's; a refusal once past
+   * Spends an operation's cost from its key's budget, then its account's; a refusal once past
    * either (what was spent from the key's stays spent: the attempt was made).
    */
   async function spendCost(principal: Principal, cost: number): Promise<Refusal | null> {
     if (!principal.keyId || cost <= 0) return null;
-    for (const [limiter, key, whose, perSecond] of [
-      [costPerKey, principal.keyId, 'this key', costPerSecond.key],
-      [costPerAccount, principal.accountId, 'this account', costPerSecond.account],
-    ] as const) {
-      try {
-        await limiter.consume(key, cost);
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw res;
-        const wait = retryAfter(res.msBeforeNext);
-        return {
-          status: 429,
-          code: ErrorCode.RATE_LIMITED,
-          message: `${whose} spent more than its query cost budget (${perSecond} per second, over ${COST_WINDOW_SECONDS} s); this operation costs ${cost}; retry in ${wait.seconds} s`,
-          headers: wait.headers,
-          extensions: { retryAfterSeconds: wait.seconds, limit: 'cost budget' },
-        };
-      }
-    }
-    return null;
+    const says = (whose: string, perSecond: number) => (s: number) =>
+      `${whose} spent more than its query cost budget (${perSecond} per second, over ${COST_WINDOW_SECONDS} s); this operation costs ${cost}; retry in ${s} s`;
+    return (
+      (await consume(costPerKey, principal.keyId, cost, says('this key', costPerSecond.key), { limit: 'cost budget' })) ??
+      (await consume(costPerAccount, principal.accountId, cost, says('this account', costPerSecond.account), { limit: 'cost budget' }))
+    );
   }
 
   /** The principal an Authorization value names (anonymous without one), or why it is refused. */
