@@ -154,7 +154,7 @@ const rawBase = `http://127.0.0.1:${rawPort}`;
 
 // The same columns the raw endpoint returns; `nodes` (the connection's list without cursors)
 // because the raw endpoint returns no cursor per row either.
-const NODE = 'id eventTime actionName outcome severity location initiator { id name } target { id typeURI } message';
+const NODE = 'id eventTime actionName outcome severity location initiator { iamId name } target { crn typeURI } message';
 const cursor = Buffer.from(`event:${new Date(prepared.page.event_time).getTime()}:${prepared.page.id}`).toString('base64url');
 const day = () => new Date(Date.now() - 86_400_000).toISOString();
 const queries: Array<{ name: string; gateway: () => { query: string; variables: Record<string, unknown> }; raw: string }> = [

@@ -70,7 +70,7 @@ const fresh = (n: number) => {
   // Not in the future when sent (the gateway allows 5 minutes ahead).
   return batch;
 };
-const NODE = 'id eventTime actionName outcome severity initiator { id name } target { id } message';
+const NODE = 'id eventTime actionName outcome severity initiator { iamId name } target { crn } message';
 
 interface Operation {
   name: string;

@@ -69,7 +69,7 @@ const [a, b] = await Promise.all([startGateway(), startGateway()]);
 const client = createClient({ url: a.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${readerKey}` }, retryAttempts: 0 });
 const waiting = new Map<string, () => void>();
 const stop = client.subscribe<{ eventRecorded: { event: { id: string } } }>(
-  { query: 'subscription { eventRecorded { cursor event { id actionName outcome initiator { id } } } }' },
+  { query: 'subscription { eventRecorded { cursor event { id actionName outcome initiator { iamId } } } }' },
   {
     next: (result) => {
       const id = result.data?.eventRecorded.event.id;

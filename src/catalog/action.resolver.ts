@@ -1,5 +1,5 @@
 // Fields of Action resolved through per-request loaders.
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../server/context.js';
 import { ActionType } from './action.type.js';
 import { LocationType } from './location.type.js';
@@ -7,6 +7,11 @@ import { ServiceType } from './service.type.js';
 
 @Resolver(() => ActionType)
 export class ActionResolver {
+  @FieldResolver(() => ID, { description: 'Its identity: the catalog name, a template\'s with its variable (what normalized client caches key an Action by, with `__typename`).' })
+  id(@Root() action: ActionType): string {
+    return action.name;
+  }
+
   @FieldResolver(() => ServiceType)
   async service(@Root() action: ActionType, @Ctx() ctx: RequestContext): Promise<ServiceType> {
     return (await ctx.loaders.catalog.serviceById.load(action.serviceId))!;

@@ -1,5 +1,5 @@
 // Fields of Service resolved through per-request loaders.
-import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../server/context.js';
 import { paginate } from '../server/relay.js';
 import { ActionConnection, type ActionType } from './action.type.js';
@@ -10,6 +10,11 @@ import { ServiceActionCounts, ServiceType } from './service.type.js';
 
 @Resolver(() => ServiceType)
 export class ServiceResolver {
+  @FieldResolver(() => ID, { description: 'Its identity: the prefix (what normalized client caches key a Service by, with `__typename`).' })
+  id(@Root() service: ServiceType): string {
+    return service.prefix;
+  }
+
   @FieldResolver(() => [LocationType], { description: 'Where the service generates events; empty when it does not say.' })
   async locations(@Root() service: ServiceType, @Ctx() ctx: RequestContext): Promise<LocationType[]> {
     const codes = await ctx.loaders.catalog.locationCodesByServiceId.load(service.id);

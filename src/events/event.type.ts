@@ -23,9 +23,10 @@ export class InitiatorHostType {
   agent!: string | null;
 }
 
-@ObjectType('Initiator', { description: 'Who acted.', simpleResolvers: true })
+@ObjectType('Initiator', { description: 'Who acted. A value inside its event, not an entity: it has no `id` field, so that normalized client caches (which key objects by `__typename` and `id`) keep each event\'s initiator its own.', simpleResolvers: true })
 export class InitiatorType_ {
-  @Field(() => String, { nullable: true, description: 'IBM ID, service ID, certificate ID or profile ID.' })
+  /** CADF `initiator.id`; not named `id` in GraphQL (see the type's description). */
+  @Field(() => String, { name: 'iamId', simple: false, nullable: true, description: 'CADF `initiator.id`: the IAM ID (IBM ID, service ID, certificate ID or profile ID) that acted.' })
   id!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -53,9 +54,10 @@ export class TargetHostType {
   address!: string | null;
 }
 
-@ObjectType('EventTarget', { description: 'The resource acted upon.', simpleResolvers: true })
+@ObjectType('EventTarget', { description: 'The resource acted upon. A value inside its event, not an entity: it has no `id` field, so that normalized client caches keep each event\'s target its own.', simpleResolvers: true })
 export class EventTargetType {
-  @Field(() => String, { nullable: true, description: 'A CRN.' })
+  /** CADF `target.id`; not named `id` in GraphQL (see the type's description). */
+  @Field(() => String, { name: 'crn', simple: false, nullable: true, description: 'CADF `target.id`: the CRN of the resource.' })
   id!: string | null;
 
   @Field(() => String, { nullable: true })

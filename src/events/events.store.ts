@@ -273,10 +273,10 @@ export const FIELD_COLUMNS: Record<string, string[]> = {
   saveServiceCopy: ['save_service_copy'],
 };
 
-/** For nested fields: the columns of each sub-field (a query rarely wants all of them). */
+/** For nested fields: the columns of each sub-field, by its GraphQL name (a query rarely wants all of them). */
 export const SUBFIELD_COLUMNS: Record<string, Record<string, string[]>> = {
   initiator: {
-    id: ['initiator_id'],
+    iamId: ['initiator_id'],
     name: ['initiator_name'],
     authnId: ['initiator_authn_id'],
     authnName: ['initiator_authn_name'],
@@ -285,7 +285,7 @@ export const SUBFIELD_COLUMNS: Record<string, Record<string, string[]>> = {
     host: ['host_address', 'address_type', 'agent'],
   },
   target: {
-    id: ['target_id'],
+    crn: ['target_id'],
     name: ['target_name'],
     alias: ['target_alias'],
     typeURI: ['target_type_uri'],

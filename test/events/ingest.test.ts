@@ -18,7 +18,7 @@ const RECORD = `mutation($input: EventInput!) { recordEvent(input: $input) {
   created warnings { index field message }
   event { id actionName templateValue objectType verb severity message location outcome observer { name }
           action { name templateVariable service { prefix } } service { prefix displayName }
-          reason { reasonCode } target { typeURI } initiator { id typeURI credential { type } host { address addressType } } } } }`;
+          reason { reasonCode } target { typeURI } initiator { iamId typeURI credential { type } host { address addressType } } } } }`;
 const RECORD_MANY = 'mutation($inputs: [EventInput!]!) { recordEvents(inputs: $inputs) { createdCount duplicateCount warnings { index message } events { id severity } } }';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();

@@ -8,7 +8,7 @@ import { splitIntoShards } from '../support/rollups.js';
 
 let gw: TestGateway;
 const FIELDS = `id eventTime actionName objectType verb outcome severity location dataEvent correlationId message
-  initiator { id name typeURI credential { type } host { address } } target { id name typeURI } reason { reasonCode } service { prefix }`;
+  initiator { iamId name typeURI credential { type } host { address } } target { crn name typeURI } reason { reasonCode } service { prefix }`;
 
 interface Stored {
   id: string;
@@ -22,8 +22,8 @@ interface Stored {
   dataEvent: boolean;
   correlationId: string | null;
   message: string;
-  initiator: { id: string; name: string; typeURI: string; credential: { type: string }; host: { address: string } };
-  target: { id: string; name: string; typeURI: string };
+  initiator: { iamId: string; name: string; typeURI: string; credential: { type: string }; host: { address: string } };
+  target: { crn: string; name: string; typeURI: string };
   reason: { reasonCode: number | null };
   service: { prefix: string };
 }
@@ -88,10 +88,11 @@ describe('filters', () => {
     ['outcomes', () => ({ outcomes: ['FAILURE', 'PENDING'] }), (e) => e.outcome !== 'SUCCESS'],
     ['minimum severity', () => ({ minSeverity: 'WARNING' }), (e) => severityRank[e.severity]! >= 1],
     ['locations', () => ({ locations: ['eu-de', 'global'] }), (e) => ['eu-de', 'global'].includes(e.location)],
-    ['initiator id', () => ({ initiator: { id: someInitiator().id } }), (e) => e.initiator.id === someInitiator().id],
+    // The filter takes CADF's initiator.id; results name it iamId (no `id` on values, for client caches).
+    ['initiator id', () => ({ initiator: { id: someInitiator().iamId } }), (e) => e.initiator.iamId === someInitiator().iamId],
     ['initiator name, type and credential', () => ({ initiator: { name: someInitiator().name, typeURI: someInitiator().typeURI, credentialType: someInitiator().credential.type } }), (e) => e.initiator.name === someInitiator().name && e.initiator.typeURI === someInitiator().typeURI && e.initiator.credential.type === someInitiator().credential.type],
     ['initiator host address', () => ({ initiator: { hostAddress: someInitiator().host.address } }), (e) => e.initiator.host.address === someInitiator().host.address],
-    ['target id', () => ({ target: { id: someTarget().id } }), (e) => e.target.id === someTarget().id],
+    ['target id', () => ({ target: { id: someTarget().crn } }), (e) => e.target.crn === someTarget().crn],
     ['target type prefix', () => ({ target: { typeURI: 'pm-20' } }), (e) => e.target.typeURI.startsWith('pm-20/')],
     ['target name', () => ({ target: { name: someTarget().name } }), (e) => e.target.name === someTarget().name],
     ['correlation id', () => ({ correlationId: someCorrelation() }), (e) => e.correlationId === someCorrelation()],

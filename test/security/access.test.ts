@@ -184,7 +184,7 @@ describe('the gateway audits itself', () => {
     const created = await gw.gql(CREATE_TARGET, { input: webhook('audited') });
     const targetId = created.body.data!.createTarget.target.id;
     const AUDIT = `query($id: String) { events(filter: { services: ["audit-gateway"], target: { id: $id } }) {
-      nodes { actionName severity outcome location initiator { id name typeURI credential { type } host { address } } target { id name typeURI } requestData } } }`;
+      nodes { actionName severity outcome location initiator { iamId name typeURI credential { type } host { address } } target { crn name typeURI } requestData } } }`;
     const res = await gw.gql(AUDIT, { id: targetId });
     const [audit] = res.body.data!.events.nodes;
     const adminKeyId = (await gw.gql('{ viewer { keyId name } }')).body.data!.viewer;
@@ -193,8 +193,8 @@ describe('the gateway audits itself', () => {
       severity: 'NORMAL',
       outcome: 'SUCCESS',
       location: 'global',
-      initiator: { id: adminKeyId.keyId, name: adminKeyId.name, typeURI: 'SERVICE_ID', credential: { type: 'APIKEY' }, host: { address: '127.0.0.1' } },
-      target: { id: targetId, name: 'audited', typeURI: 'audit-gateway/target' },
+      initiator: { iamId: adminKeyId.keyId, name: adminKeyId.name, typeURI: 'SERVICE_ID', credential: { type: 'APIKEY' }, host: { address: '127.0.0.1' } },
+      target: { crn: targetId, name: 'audited', typeURI: 'audit-gateway/target' },
       requestData: { name: 'audited', region: 'us-south', webhook: { url: 'https://receiver.example.com/hook', secret: '[redacted]' } },
     });
     expect(JSON.stringify(res.body)).not.toContain('super-secret-hmac-key-1234');
