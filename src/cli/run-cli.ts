@@ -1,8 +1,9 @@
-// Shared entry for the command-line tools: one line on failure, exit code 1, no stack trace
-// unless DEBUG is set. `runTool` also parses the options (node:util parseArgs): --help
-// prints the usage and exits 0 before anything is opened, an unknown option prints the
-// usage and exits 2. Every tool exits only once what it wrote to stdout and stderr has
-// gone out: through a pipe, process.exit would drop what the pipe had not taken yet.
+// The one entry of every command-line tool (runTool): options parsed with node:util
+// parseArgs; --help prints the usage and exits 0 before anything is opened (a tool imports
+// what it works with only in `run`); an unknown option or a usage mistake prints the usage
+// and exits 2; a failure is one line, exit code 1, no stack trace unless DEBUG is set. Every
+// tool exits only once what it wrote to stdout and stderr has gone out: through a pipe,
+// process.exit would drop what the pipe had not taken yet.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { StartupError } from '../errors/startup-error.js';
@@ -22,16 +23,6 @@ function reportFailure(error: unknown): void {
   const known = error instanceof ConfigError || error instanceof StartupError;
   console.error(`error: ${known ? message : message.split('\n')[0]}`);
   if (process.env.DEBUG && error instanceof Error) console.error(error.stack);
-}
-
-export function runCli(main: (args: string[]) => Promise<void>): void {
-  main(process.argv.slice(2)).then(
-    () => exitWhenDrained(typeof process.exitCode === 'number' ? process.exitCode : 0),
-    (error: unknown) => {
-      reportFailure(error);
-      exitWhenDrained(1);
-    },
-  );
 }
 
 /** A mistake in how the tool was called: the usage is printed with it, exit code 2. */

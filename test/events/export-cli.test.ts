@@ -53,7 +53,7 @@ it('writes CSV with a header and quoted fields', async () => {
   expect(rows.every((r) => r.includes(',pm-20.'))).toBe(true);
 }, 60_000);
 
-it('explains bad options in one line', async () => {
-  await expect(exportCli('--format', 'xml')).rejects.toMatchObject({ code: 1, stderr: 'error: --format must be one of ndjson, csv (got "xml")\n' });
+it('explains bad options in their first line, then the usage (exit 2)', async () => {
+  await expect(exportCli('--format', 'xml')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: --format must be one of ndjson, csv \(got "xml"\)\nusage: npm run events:export/) });
   await expect(exportCli('--format', 'csv', '--service', 'nope')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown service "nope"') });
 }, 60_000);
