@@ -12,6 +12,7 @@ import { gatewayServiceDocument } from './audit/gateway-service.js';
 import { checkAccessRules } from './auth/access.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createAdmission } from './server/admission.js';
+import { createExplorer } from './server/explorer/explorer.js';
 import { createKeysManager } from './auth/keys.manager.js';
 import { createKeysStore } from './auth/keys.store.js';
 import { toolPrincipal } from './auth/principal.js';
@@ -168,12 +169,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     const execution = compiledExecution(schema, { compile: config.executor !== 'graphql-js', timeoutMs: config.executionTimeoutMs });
     const authenticator = createAuthenticator({ keys: managers.keys, ratePerSecond: config.ratePerSecond, costPerSecond: config.costPerSecond });
     const admission = createAdmission({ schema, maxCost: config.queryLimits.maxCost, budget: authenticator });
+    const explorer = config.landingPage ? createExplorer() : null;
     const apollo = createApollo({
       schema,
       httpServer,
       log,
       introspection: config.introspection,
-      landingPage: config.landingPage,
+      explorer,
       shutdownGraceMs: config.shutdownGraceMs,
       execution,
       limits: config.queryLimits,
@@ -217,6 +219,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         identify: (req, operations) => authenticator.identify(req, operations),
         createContext: async (request) => createRequestContext(managers, request),
         preparedPath: config.preparedPath ? createPreparedPath({ execution, admission }) : undefined,
+        explorer: explorer ?? undefined,
       }),
     );
     const port = await listen(httpServer, config.port, config.host).catch(async (error) => {

@@ -18,6 +18,7 @@ import type { Logger } from '../logging/logger.js';
 import { drainHttpServer } from './drain.js';
 import type { RequestContext } from './context.js';
 import type { Admission } from './admission.js';
+import type { Explorer } from './explorer/explorer.js';
 import { limitRules, type QueryLimits } from './limits.js';
 
 export interface ApolloOptions {
@@ -25,7 +26,8 @@ export interface ApolloOptions {
   httpServer: http.Server;
   log: Logger;
   introspection: boolean;
-  landingPage: boolean;
+  /** The explorers (Sandbox with its fallback to GraphiQL), when the landing page is on. */
+  explorer: Explorer | null;
   shutdownGraceMs: number;
   /** How operations run (compiled plans, timeout); shared with the prepared path. */
   execution: CompiledExecution;
@@ -74,8 +76,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<RequestContex
       options.admission.plugin<RequestContext>(),
       unavailableIs503,
       drainHttpServer(options.httpServer, options.shutdownGraceMs),
-      options.landingPage
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+      options.explorer
+        ? options.explorer.withFallback<RequestContext>(ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }))
         : ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),

@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../logging/logger.js';
 import { RequestLog } from '../logging/request-log.js';
 import type { ContextRequest, RequestContext } from './context.js';
+import type { Explorer } from './explorer/explorer.js';
 import type { PreparedPath } from './prepared-path.js';
 
 export interface Readiness {
@@ -29,6 +30,8 @@ export interface HttpHandlerOptions {
   readiness(): Promise<Readiness>;
   /** Runs operations Apollo has accepted before without its pipeline (see prepared-path.ts). */
   preparedPath?: PreparedPath;
+  /** GraphiQL on /graphiql (absent where the landing page is off). */
+  explorer?: Explorer;
 }
 
 /** Responses the prepared path gave (the request log says so). */
@@ -109,6 +112,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, reques
     case '/graphql':
       return handleGraphQL(req, res, url, request, options);
     default:
+      if (options.explorer?.owns(url.pathname)) return options.explorer.serve(req, res, url.pathname);
       return sendErrors(res, 404, ErrorCode.NOT_FOUND, `no resource at ${url.pathname}; GraphQL is served at /graphql`);
   }
 }

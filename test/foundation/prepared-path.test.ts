@@ -99,7 +99,7 @@ async function same(body: unknown, who: Who, headers: Record<string, string> = {
   return a;
 }
 
-const EVENTS = 'query($f: EventFilter, $n: Int) { events(filter: $f, first: $n) { nodes { id eventTime outcome initiator { id } action { name service { prefix } } } pageInfo { hasNextPage endCursor } } }';
+const EVENTS = 'query($f: EventFilter, $n: Int) { events(filter: $f, first: $n) { nodes { id eventTime outcome initiator { iamId } action { name service { prefix } } } pageInfo { hasNextPage endCursor } } }';
 
 describe('the prepared path', () => {
   it('answers a document from its second request on, exactly as Apollo does', async () => {
@@ -112,7 +112,7 @@ describe('the prepared path', () => {
     // Other variables, same document: still prepared, still equal.
     const other = await same({ query: EVENTS, variables: { f: { initiator: { id: 'IBMid-1' } }, n: 3 } }, 'reader');
     expect(other.prepared).toBe(true);
-    expect(JSON.parse(other.body).data.events.nodes.map((n: { initiator: { id: string } }) => n.initiator.id)).toEqual(['IBMid-1', 'IBMid-1', 'IBMid-1']);
+    expect(JSON.parse(other.body).data.events.nodes.map((n: { initiator: { iamId: string } }) => n.initiator.iamId)).toEqual(['IBMid-1', 'IBMid-1', 'IBMid-1']);
   });
 
   it('leaves refusals to Apollo: access, cost, variables that do not coerce', async () => {
