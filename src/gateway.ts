@@ -135,8 +135,32 @@ export async function seedDatabase(managers: Managers): Promise<void> {
   await managers.catalog.ensureBuiltIn(gatewayServiceDocument());
 }
 
-export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
-  const db = await openDatabase(config, log);
+export interface StartHooks {
+  /** Told the admin key of a first start on the embedded database as soon as it exists (it is shown once). */
+  onAdminKey?(key: string): void;
+}
+
+/** What the port answers while the gateway starts: alive, not ready. */
+const starting: http.RequestListener = (req, res) => {
+  const alive = req.url === '/healthz';
+  const body = JSON.stringify(alive ? { status: 'ok' } : { status: 'starting', reason: 'the gateway is starting (migrating and seeding its database)' });
+  res.writeHead(alive ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+};
+
+export async function startGateway(config: Config, log: Logger, hooks: StartHooks = {}): Promise<Gateway> {
+  // The port first: a busy one is said before the slow work (a first start migrates and
+  // seeds for a while), and /healthz answers from the start.
+  const httpServer = http.createServer();
+  httpServer.on('request', starting);
+  const port = await listen(httpServer, config.port, config.host);
+  let db: Database;
+  try {
+    db = await openDatabase(config, log);
+  } catch (error) {
+    await closeServer(httpServer);
+    throw error;
+  }
   try {
     const migrations = await applyPendingMigrations(db.pool, (line) => log.trace({ engine: line }, 'schema engine'));
     const migrationNames = await localMigrationNames();
@@ -145,22 +169,14 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     await managers.routing.sealStoredSecrets();
     // Zero setup: the embedded database is one user's; give that user an admin key.
     const localAdminKey = db.kind === 'embedded' ? await managers.keys.ensureLocalAdminKey(toolPrincipal('gateway start', config.operatorAccount)) : null;
+    if (localAdminKey) hooks.onAdminKey?.(localAdminKey);
     try {
       managers.integrity.publicKeys();
     } catch (error) {
       throw new StartupError(`the checkpoint keys cannot be loaded: ${(error as Error).message}`);
     }
-    managers.audit.start();
-    await managers.integrity.start(config.integrity.checkpointIntervalMs);
-    const upkeep = startUpkeep(
-      { hours: () => managers.events.foldHourRollups(), shards: () => managers.events.compactRollups(), drops: () => managers.routing.foldDrops() },
-      log,
-      config.rollupCompactionIntervalMs,
-    );
-
     const schema = await buildGatewaySchema();
     checkAccessRules(schema);
-    const httpServer = http.createServer();
     // Idle keep-alive connections stay open longer than load balancers' usual 60 s, so the
     // client side closes first: a client (or proxy) never sends on a socket this server is
     // closing at that moment (ECONNRESET). Shutdown closes idle connections at once anyway.
@@ -208,6 +224,15 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         return { ready: false, reason: 'database unreachable' };
       }
     };
+    // The background work, then requests: nothing before it can leave it running when a step fails.
+    managers.audit.start();
+    await managers.integrity.start(config.integrity.checkpointIntervalMs);
+    const upkeep = startUpkeep(
+      { hours: () => managers.events.foldHourRollups(), shards: () => managers.events.compactRollups(), drops: () => managers.routing.foldDrops() },
+      log,
+      config.rollupCompactionIntervalMs,
+    );
+    httpServer.off('request', starting);
     httpServer.on(
       'request',
       createRequestHandler({
@@ -222,14 +247,6 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
         explorer: explorer ?? undefined,
       }),
     );
-    const port = await listen(httpServer, config.port, config.host).catch(async (error) => {
-      await subscriptions.stop();
-      await apollo.stop();
-      await managers.audit.stop();
-      await managers.integrity.stop();
-      await upkeep.stop();
-      throw error;
-    });
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
     const worker = config.delivery.enabled
       ? startDeliveryWorker(
@@ -265,8 +282,14 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     };
   } catch (error) {
     await db.close();
+    await closeServer(httpServer);
     throw error;
   }
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

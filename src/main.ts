@@ -5,7 +5,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { StartupError } from './errors/startup-error.js';
 import { startGateway, type Gateway } from './gateway.js';
-import { createLogger, type Logger } from './logging/logger.js';
+import { createLogger, createPrettyLogger, type Logger } from './logging/logger.js';
 
 const HARD_STOP_MS = 9500;
 
@@ -18,7 +18,9 @@ try {
   process.exit(2);
 }
 
-const log = createLogger(config.logLevel);
+// On a terminal (or LOG_FORMAT=pretty): a banner and log lines people read; else JSON lines.
+const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+const log = pretty ? createPrettyLogger(config.logLevel) : createLogger(config.logLevel);
 process.on('uncaughtException', (error) => {
   log.fatal({ err: error }, 'uncaught exception; exiting');
   log.flush();
@@ -29,11 +31,52 @@ process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandl
 if (config.workers > 1 && cluster.isPrimary) await supervise(config.workers, log);
 else await serve(config, log);
 
+/** How to make another admin key (the embedded database is the running gateway's alone). */
+function anotherKey(config: Config): string {
+  const database = config.database.kind === 'embedded' ? 'stop the gateway, then ' : '';
+  return `${database}npm run keys:create -- --role admin --account ${config.operatorAccount}`;
+}
+
+/** The first start's admin key, the moment it exists: shown once (only its hash is stored). */
+function showAdminKey(config: Config, key: string): void {
+  if (!pretty) {
+    log.warn(
+      { key, account: config.operatorAccount },
+      `admin key of this embedded database, shown once (only its hash is stored): send "Authorization: Bearer <key>"; in GraphiQL or Apollo Sandbox, add it under Headers. Another: ${anotherKey(config)}`,
+    );
+    return;
+  }
+  console.log(
+    [
+      '',
+      '  Admin key of this embedded database, shown once (only its hash is stored):',
+      `    ${key}`,
+      '  Send it as "Authorization: Bearer <key>" (in GraphiQL or Apollo Sandbox: the Headers tab).',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** A terminal's summary of a started gateway. */
+function banner(config: Config, gateway: Gateway): string {
+  const { applied, total } = gateway.migrations;
+  const base = gateway.url.replace(/\/graphql$/, '');
+  const rows: Array<[string, string]> = [
+    ['GraphQL', `${gateway.url}${config.landingPage ? '  (Apollo Sandbox in a browser)' : ''}`],
+    ...(config.landingPage ? ([['GraphiQL', `${base}/graphiql  (served by the gateway, works offline)`]] as Array<[string, string]>) : []),
+    ['Database', gateway.db.label],
+    ['Migrations', applied.length ? `applied ${applied.length} now, ${total} in all` : `up to date (${total})`],
+    ['Admin key', gateway.localAdminKey ? 'printed above, once' : `made at the first start; another: ${anotherKey(config)}`],
+    ['Stop', 'Ctrl+C'],
+  ];
+  return ['', '  Audit query gateway is running', ...rows.map(([name, value]) => `  ${name.padEnd(12)}${value}`), ''].join('\n');
+}
+
 /** One gateway in this process. */
 async function serve(config: Config, log: Logger): Promise<void> {
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, log);
+    gateway = await startGateway(config, log, { onAdminKey: (key) => showAdminKey(config, key) });
   } catch (error) {
     log.flush();
     if (error instanceof StartupError) {
@@ -45,20 +88,17 @@ async function serve(config: Config, log: Logger): Promise<void> {
     process.exit(1);
   }
 
-  log.info({ url: gateway.url }, `GraphQL endpoint: ${gateway.url}`);
-  log.info({ database: gateway.db.kind }, `database: ${gateway.db.label}`);
-  const { applied, total } = gateway.migrations;
-  log.info(
-    { applied, total },
-    applied.length
-      ? `migrations: applied ${applied.length} now (${applied.join(', ')}); ${total} in all`
-      : `migrations: up to date (${total} applied, none pending)`,
-  );
-
-  if (gateway.localAdminKey) {
-    log.warn(
-      { key: gateway.localAdminKey, account: config.operatorAccount },
-      'admin key of this embedded database, shown once (only its hash is stored): send "Authorization: Bearer <key>"; in Apollo Sandbox, add it under Headers',
+  if (pretty) console.log(banner(config, gateway));
+  else {
+    log.info({ url: gateway.url }, `GraphQL endpoint: ${gateway.url}`);
+    if (config.landingPage) log.info({ url: gateway.url.replace(/\/graphql$/, '/graphiql') }, `GraphiQL (offline explorer): ${gateway.url.replace(/\/graphql$/, '/graphiql')}`);
+    log.info({ database: gateway.db.kind }, `database: ${gateway.db.label}`);
+    const { applied, total } = gateway.migrations;
+    log.info(
+      { applied, total },
+      applied.length
+        ? `migrations: applied ${applied.length} now (${applied.join(', ')}); ${total} in all`
+        : `migrations: up to date (${total} applied, none pending)`,
     );
   }
 

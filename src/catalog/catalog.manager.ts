@@ -491,7 +491,7 @@ export function createCatalogManager({ store, log, audit, onWrite }: CatalogMana
     /** A built-in service (the gateway's own): added, or brought up to date, at each start. */
     async ensureBuiltIn(document: ParsedDocument): Promise<void> {
       const summary = await applyRacing(document);
-      if (summary.actions.added.length) log.info({ service: document.services[0]?.prefix, actions: summary.actions.added.length }, 'catalog: built-in service added');
+      if (summary.actions.added.length) log.info({ servicePrefix: document.services[0]?.prefix, actions: summary.actions.added.length }, 'catalog: built-in service added');
     },
 
   };

@@ -59,6 +59,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }).default('auto'),
   SHUTDOWN_GRACE_MS: positiveInt('a positive number of milliseconds')
     .max(9000, 'must be at most 9000 so that shutdown ends within 10 s')
     .default(8000),
@@ -136,6 +137,8 @@ export interface Config {
   /** PostgreSQL's parallel workers per statement of the gateway's connections (max_parallel_workers_per_gather). */
   parallelWorkers: number;
   logLevel: string;
+  /** json: JSON lines; pretty: a banner and lines people read; auto: pretty on a terminal, else json. */
+  logFormat: 'auto' | 'json' | 'pretty';
   shutdownGraceMs: number;
   introspection: boolean;
   landingPage: boolean;
@@ -231,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workLimits: { perAccount: e.DATABASE_CONNECTIONS_PER_ACCOUNT, perOperation: e.DATABASE_CONNECTIONS_PER_OPERATION },
     parallelWorkers: e.DATABASE_PARALLEL_WORKERS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     introspection: e.GRAPHQL_INTROSPECTION ?? !production,
     landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,

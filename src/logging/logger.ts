@@ -1,6 +1,7 @@
 // JSON logs (pino): the gateway's on stdout, each request with a child logger carrying its
 // request id; a command-line tool's on stderr.
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -21,4 +22,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 /** A command-line tool's logger: on stderr (stdout carries the tool's output), written at once. */
 export function createToolLogger(level: string): Logger {
   return createLogger(level, pino.destination({ fd: 2, sync: true }));
+}
+
+/** A logger writing lines people read (a terminal): time, level, message and the fields, not JSON. */
+export function createPrettyLogger(level: string): Logger {
+  return createLogger(level, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', sync: true }));
 }
