@@ -15,7 +15,7 @@ Checks an account's hash chain: in an export of npm run chain:export, without th
 (--export), or in the database the configuration names (--account: DATABASE_URL, else the
 embedded database in DATA_DIR), with a progress bar on a terminal.
   --export <file>       an export of npm run chain:export
-  --public-key <key>    a trusted Ed25519 public key: a PEM file or the PEM text; repeat it for
+  --public-key <key>    a trusted Ed25519 public key: a PEM file, or its text as --public-key=<PEM>; repeat it for
                         the old keys after a rotation. Required with --export: the keys an
                         export carries are not trusted, whoever can write the database wrote them
   --checkpoints <file>  a checkpoint log (CHECKPOINT_LOG_FILE) or a copy of it; repeatable. Its

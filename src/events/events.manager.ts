@@ -74,6 +74,9 @@ function jsonProblem(root: unknown): string | null {
  */
 const MAX_LOCATION_LENGTH = 64;
 
+/** eventStats without `from`: the last day of minutes, the last week of hours or days (as events). */
+const STATS_DEFAULT_RANGE_MS: Record<StatsInterval, number> = { MINUTE: 24 * 3600 * 1000, HOUR: 7 * 24 * 3600 * 1000, DAY: 7 * 24 * 3600 * 1000 };
+
 const BOUNDED_FIELDS: Array<{ path: string; max: number; get: (input: any) => unknown }> = [
   { path: 'id', max: 128, get: (i) => i.id },
   { path: 'correlationId', max: 128, get: (i) => i.correlationId },
@@ -487,7 +490,9 @@ export function createEventsManager({ store, catalog, log, countCap = 10_000 }: 
       const top = args.top ?? 10;
       if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new UserInputError({ field: 'top', reason: `must be between 1 and ${MAX_TOP}` });
       if (new Set(args.groupBy).size !== args.groupBy.length) throw new UserInputError({ field: 'groupBy', reason: 'must not repeat a dimension' });
-      const filter = await check(args.filter);
+      // Without a start, the range follows the interval: a week of minutes is more buckets than a question may have.
+      const from = args.filter?.from ?? new Date(Date.now() - STATS_DEFAULT_RANGE_MS[args.interval]);
+      const filter = await check({ ...args.filter, from });
       const request = { accountId, filter, groupBy: args.groupBy, interval: args.interval, top, now: new Date() };
       const built = buildStatsSql(request);
       return assembleStats(request, await store.statsQuery(built.text, built.params), built);

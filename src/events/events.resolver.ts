@@ -109,7 +109,10 @@ export class EventsResolver {
     return ctx.events.getEvent(ctx.principal.accountId, id, columnsFor(info, [])) as Promise<EventType | null>;
   }
 
-  @Query(() => EventStatsType, { description: 'Counts per group and time bucket; exact, from rollups when the grouping and filter allow.' })
+  @Query(() => EventStatsType, {
+    description:
+      'Counts per group and time bucket; exact, from rollups when the grouping and filter allow. Without `filter.from` the range is the last 24 hours for MINUTE, the last 7 days for HOUR and DAY; at most 10,000 buckets.',
+  })
   async eventStats(
     @Ctx() ctx: RequestContext,
     @Arg('filter', () => EventFilterInput, { nullable: true }) filter: EventFilterInput | null,

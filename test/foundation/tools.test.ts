@@ -1,6 +1,7 @@
 // Every command-line tool explains itself: --help prints its usage and exits 0, fast and
 // without opening a database; an unknown option prints the usage and exits 2.
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +50,15 @@ describe('the command-line tools', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^error: .*no-such-option/);
     expect(stderr).toContain(`usage: npm run ${name}`);
+  });
+});
+
+describe('npm run verify', () => {
+  it('says in one line that an export it is given does not exist', async () => {
+    const key = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const { code, stdout, stderr } = await run('src/cli/verify.ts', ['--export', '/no/such/export.ndjson', `--public-key=${key}`]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('error: /no/such/export.ndjson does not exist\n');
   });
 });
