@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // No child process outlives its test file (test/support/processes.ts).
+    setupFiles: ['test/support/setup.ts'],
     // Files run in parallel, each on a database of its own (test/support/database.ts).
     pool: 'forks',
     maxWorkers: 3,

@@ -138,6 +138,11 @@ export async function seedDatabase(managers: Managers): Promise<void> {
 export interface StartHooks {
   /** Told the admin key of a first start on the embedded database as soon as it exists (it is shown once). */
   onAdminKey?(key: string): void;
+  /**
+   * Bind the port before the slow work (default). Not for a process of a cluster: the port
+   * is shared, and a process still starting would take connections its siblings could answer.
+   */
+  listenFirst?: boolean;
 }
 
 /** What the port answers while the gateway starts: alive, not ready. */
@@ -152,8 +157,12 @@ export async function startGateway(config: Config, log: Logger, hooks: StartHook
   // The port first: a busy one is said before the slow work (a first start migrates and
   // seeds for a while), and /healthz answers from the start.
   const httpServer = http.createServer();
-  httpServer.on('request', starting);
-  const port = await listen(httpServer, config.port, config.host);
+  const listenFirst = hooks.listenFirst !== false;
+  let port = 0;
+  if (listenFirst) {
+    httpServer.on('request', starting);
+    port = await listen(httpServer, config.port, config.host);
+  }
   let db: Database;
   try {
     db = await openDatabase(config, log);
@@ -233,6 +242,16 @@ export async function startGateway(config: Config, log: Logger, hooks: StartHook
       config.rollupCompactionIntervalMs,
     );
     httpServer.off('request', starting);
+    if (!listenFirst) {
+      port = await listen(httpServer, config.port, config.host).catch(async (error) => {
+        await subscriptions.stop();
+        await apollo.stop();
+        await managers.audit.stop();
+        await managers.integrity.stop();
+        await upkeep.stop();
+        throw error;
+      });
+    }
     httpServer.on(
       'request',
       createRequestHandler({

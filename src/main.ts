@@ -2,6 +2,7 @@
 // With WORKERS > 1 this process forks that many gateway processes sharing the port
 // (node:cluster) and only supervises them.
 import cluster from 'node:cluster';
+import net from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { StartupError } from './errors/startup-error.js';
 import { startGateway, type Gateway } from './gateway.js';
@@ -28,7 +29,7 @@ process.on('uncaughtException', (error) => {
 });
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 
-if (config.workers > 1 && cluster.isPrimary) await supervise(config.workers, log);
+if (config.workers > 1 && cluster.isPrimary) await supervise(config, log);
 else await serve(config, log);
 
 /** How to make another admin key (the embedded database is the running gateway's alone). */
@@ -76,7 +77,7 @@ function banner(config: Config, gateway: Gateway): string {
 async function serve(config: Config, log: Logger): Promise<void> {
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, log, { onAdminKey: (key) => showAdminKey(config, key) });
+    gateway = await startGateway(config, log, { onAdminKey: (key) => showAdminKey(config, key), listenFirst: !cluster.isWorker });
   } catch (error) {
     log.flush();
     if (error instanceof StartupError) {
@@ -129,7 +130,22 @@ async function serve(config: Config, log: Logger): Promise<void> {
 }
 
 /** Forks the workers, replaces any that die, and stops them all on a signal. */
-async function supervise(workers: number, log: Logger): Promise<void> {
+/** Whether `port` on `host` can be listened on: a busy one is said before the processes start their slow work. */
+function portFree(port: number, host: string): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function supervise(config: Config, log: Logger): Promise<void> {
+  const workers = config.workers;
+  if (!(await portFree(config.port, config.host))) {
+    console.error(`error: port ${config.port} is already in use on ${config.host}; stop the other process or set PORT`);
+    process.exit(1);
+  }
   let stopping = false;
   const started = new Map<number, number>();
   const fork = () => {

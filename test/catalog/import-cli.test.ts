@@ -1,12 +1,10 @@
 // `npm run catalog:import` as a real process against a test database.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { projectRoot, seedSourcesDir } from '../../src/config/paths.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { runScript } from '../support/processes.js';
 
-const run = promisify(execFile);
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase('import_cli');
@@ -15,13 +13,11 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** The tool's output; a non-zero exit rejects with its code and output (as execFile does). */
 async function importCli(...args: string[]) {
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/catalog-import.ts', ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: '', ...db.env },
-    maxBuffer: 20 * 1024 * 1024,
-  });
-  return { stdout, stderr };
+  const result = await runScript('src/cli/catalog-import.ts', args, { DATABASE_URL: '', ...db.env });
+  if (result.code !== 0) throw Object.assign(new Error(result.stderr), result);
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 it('prints what would be imported as JSON and writes nothing, then imports once, then changes nothing', async () => {

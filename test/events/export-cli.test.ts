@@ -1,13 +1,10 @@
 // `npm run events:export` as a real process: the matching events as NDJSON or CSV.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { projectRoot } from '../../src/config/paths.js';
 import { generateEvents, toGraphQLInput } from '../../src/events/generator.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestGateway } from '../support/gateway.js';
+import { runScript } from '../support/processes.js';
 
-const run = promisify(execFile);
 let db: TestDatabase;
 let failures = 0;
 
@@ -27,12 +24,11 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** The tool's output; a non-zero exit rejects with its code and output (as execFile does). */
 async function exportCli(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', 'src/cli/events-export.ts', ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: '', ...db.env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = await runScript('src/cli/events-export.ts', args, { DATABASE_URL: '', ...db.env });
+  if (result.code !== 0) throw Object.assign(new Error(result.stderr), result);
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 it('streams the matching events as NDJSON, oldest first', async () => {

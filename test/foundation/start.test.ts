@@ -2,35 +2,29 @@
 // first migration, and makes no key it could not show; the first start shows its admin key
 // the moment it exists, with a banner on a terminal (LOG_FORMAT=pretty here) that says where
 // everything is; SIGTERM sent to `npm start` itself stops the gateway.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/config/paths.js';
 import { eventually, postGraphQL } from '../support/gateway.js';
+import { signalGroup, spawnChild } from '../support/processes.js';
 
 let root: string;
-const children: ChildProcess[] = [];
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'aqg-start-'));
 });
 afterAll(async () => {
-  // Each was started as the leader of its own process group: the group goes, whatever it started.
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
   await rm(root, { recursive: true, force: true });
 });
 
-/** `npm start` (or the gateway itself), in its own process group, its output gathered. */
+/** `npm start` (or the gateway itself), its output gathered (in a process group of its own, killed with the file). */
 function start(env: Record<string, string>, command: string[] = ['npm', 'start', '--silent']) {
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: projectRoot,
+  const child: ChildProcess = spawnChild(command[0]!, command.slice(1), {
     env: { ...process.env, DATABASE_URL: '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
-  children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c));
@@ -70,7 +64,7 @@ describe('npm start', () => {
     expect(banner).not.toMatch(/^\{"level"/m);
     const res = await postGraphQL<{ viewer: { role: string } }>(url!.replace('localhost', '127.0.0.1'), '{ viewer { role } }', undefined, { authorization: `Bearer ${key}` });
     expect(res.body.data?.viewer.role).toBe('ADMIN');
-    process.kill(-first.child.pid!, 'SIGTERM');
+    signalGroup(first.child, 'SIGTERM');
     expect(await first.exited).toBe(0);
 
     // A later start shows no key, and says how to make another.
@@ -78,7 +72,7 @@ describe('npm start', () => {
     const again = await eventually(async () => later.out().includes('Audit query gateway is running') && later.out(), 60_000);
     expect(again).not.toContain('aqg_');
     expect(again).toContain('Admin key   made at the first start; another: stop the gateway, then npm run keys:create -- --role admin --account local');
-    process.kill(-later.child.pid!, 'SIGTERM');
+    signalGroup(later.child, 'SIGTERM');
     expect(await later.exited).toBe(0);
   }, 180_000);
 

@@ -1,11 +1,11 @@
 // Every command-line tool explains itself: --help prints its usage and exits 0, fast and
 // without opening a database; an unknown option prints the usage and exits 2.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
+import { runScript } from '../support/processes.js';
 
 const scripts: Record<string, string> = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts;
 const tools = Object.entries(scripts)
@@ -13,19 +13,7 @@ const tools = Object.entries(scripts)
   .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
 
 /** Runs a tool as npm would; a database that cannot be reached shows it opens none. */
-function run(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/nowhere', DATA_DIR: '/nonexistent/data' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
-}
+const run = (file: string, args: string[]) => runScript(file, args, { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/nowhere', DATA_DIR: '/nonexistent/data' });
 
 describe('the command-line tools', () => {
   it('are all here', () => {

@@ -3,7 +3,6 @@
 // functions (chainLink, claimBytes): each is found by verifyEvents and by npm run verify
 // (on an export, trusting only the public key it is given, with the checkpoint log) at the
 // right position, and the gateway refuses to sign a chain so changed.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import { ALL_COLUMNS, rowToRecord } from '../../src/events/events.store.js';
 import { chainLink } from '../../src/integrity/chain.js';
 import { claimBytes, keyIdOf } from '../../src/integrity/signer.js';
 import { serverUrl } from '../support/database.js';
+import { runScript } from '../support/processes.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let gw: TestGateway;
@@ -35,14 +35,7 @@ async function verifyApi(gateway = gw, against?: unknown) {
   return res.body.data!.verifyEvents;
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const run = ([file, ...args]: string[], env: Record<string, string> = {}) => runScript(file!, args, env);
 
 /** The account's chain exported as it is now, checked offline with the trusted key (and the log). */
 async function verifyOffline(options: { log?: boolean } = {}) {

@@ -3,7 +3,6 @@
 // a rewritten chain) is found by verifyEvents at exactly the first broken event; untouched
 // ranges verify; an export checked offline (npm run verify) reaches the same verdict. Events
 // of an upgraded database (stored before the chain) are chained by npm run chain:adopt.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import { canonicalJson, eventContent } from '../../src/events/canonical.js';
 import { rowToRecord, ALL_COLUMNS } from '../../src/events/events.store.js';
 import { chainLink, GENESIS } from '../../src/integrity/chain.js';
 import { serverUrl } from '../support/database.js';
+import { runScript } from '../support/processes.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let gw: TestGateway;
@@ -170,11 +170,8 @@ async function tampered(tamper: () => Promise<unknown>, restore: () => Promise<u
 async function verifyCli(file: string): Promise<{ code: number; result: any; stdout: string }> {
   const key = path.join(dir, 'gateway-public.pem');
   await writeFile(key, gw.gateway.managers.integrity.publicKeys()[0]!.publicKey);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'verify.ts'), '--export', file, '--public-key', key, '--json'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
-  return { code, result: JSON.parse(stdout), stdout };
+  const { code, stdout } = await runScript(path.join('src', 'cli', 'verify.ts'), ['--export', file, '--public-key', key, '--json']);
+  return { code: code ?? -1, result: JSON.parse(stdout), stdout };
 }
 
 describe('tampering through SQL is found at exactly the first broken event', () => {
@@ -327,14 +324,8 @@ describe('checkpoints and exports', () => {
 
   it.skipIf(!serverUrl)('npm run chain:export writes the file that npm run verify checks', async () => {
     const file = path.join(dir, 'cli-export.ndjson');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'chain-export.ts'), '--out', file], {
-      cwd: projectRoot,
-      env: { ...process.env, ...gw.database.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    expect(await new Promise((resolve) => child.on('exit', resolve)), stderr).toBe(0);
+    const { code: exported, stderr } = await runScript(path.join('src', 'cli', 'chain-export.ts'), ['--out', file], gw.database.env);
+    expect(exported, stderr).toBe(0);
     expect(stderr).toContain(`wrote ${head} events`);
     const { code, stdout } = await verifyCli(file);
     expect(code).toBe(0);
@@ -357,10 +348,8 @@ describe('events stored before the chain existed (an upgraded database)', () => 
     const run = async () => {
       if (!serverUrl) return gw.gateway.managers.integrity.adoptUnchained();
       // With a server, as an operator would: the command line, beside the running gateway.
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'chain-adopt.ts')], { cwd: projectRoot, env: { ...process.env, ...gw.database.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c));
-      expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+      const { code, stdout } = await runScript(path.join('src', 'cli', 'chain-adopt.ts'), [], gw.database.env);
+      expect(code).toBe(0);
       return stdout;
     };
     const said = await run();

@@ -1,8 +1,8 @@
 // Runs the gateway as a real child process (`node --import tsx src/main.ts`), as `npm start`
 // does, and follows its output.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { projectRoot } from '../../src/config/paths.js';
+import { runScript, spawnChild } from './processes.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -16,8 +16,7 @@ export interface GatewayProcess {
 }
 
 export function spawnGateway(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'main.ts')], {
-    cwd: projectRoot,
+  const child = spawnChild(process.execPath, ['--import', 'tsx', path.join('src', 'main.ts')], {
     env: { ...process.env, DATABASE_URL: '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -91,16 +90,7 @@ export async function terminate(gateway: GatewayProcess): Promise<{ code: number
 
 /** Makes an API key with `npm run keys:create` (as an operator would) on the database `env` names. */
 export async function createKeyWithCli(env: Record<string, string>, role = 'admin', account = 'local'): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'keys-create.ts'), '--role', role, '--account', account], {
-    cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, stdout, stderr } = await runScript(path.join('src', 'cli', 'keys-create.ts'), ['--role', role, '--account', account], { DATABASE_URL: '', ...env });
   if (code !== 0) throw new Error(`keys:create exited with ${code}: ${stderr}`);
   return stdout.trim();
 }
