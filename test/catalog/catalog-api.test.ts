@@ -289,7 +289,7 @@ describe('importCatalog', () => {
       skipped { line reason } parsedServices { prefix displayName locations } parsedActions { name service group httpMethod httpPath locations deprecated } } }`;
 
   it('reports what a page would import without writing, then imports it once, then changes nothing', async () => {
-    const document = await readFile(path.join(projectRoot, 'test/fixtures/pages/vpc-markdown.md'), 'utf8');
+    const document = await readFile(path.join(projectRoot, 'test/catalog/fixtures/vpc-markdown.md'), 'utf8');
     const before = await snapshot();
     const dry = await gw.gql(IMPORT, { document, source: 'vpc.md', dryRun: true });
     expect(dry.body.data!.importCatalog).toMatchObject({
@@ -323,7 +323,7 @@ describe('importCatalog', () => {
   });
 
   it('says so when a page has no actions, and writes nothing', async () => {
-    const document = await readFile(path.join(projectRoot, 'test/fixtures/pages/no-actions.md'), 'utf8');
+    const document = await readFile(path.join(projectRoot, 'test/catalog/fixtures/no-actions.md'), 'utf8');
     const before = await snapshot();
     const res = await gw.gql(IMPORT, { document, source: 'about.md' });
     expect(res.body.data!.importCatalog).toMatchObject({ note: 'no actions found on this page; nothing imported', parsedActions: [] });

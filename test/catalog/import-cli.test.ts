@@ -58,7 +58,7 @@ it('prints what would be imported as JSON and writes nothing, then imports once,
 }, 120_000);
 
 it('prints skipped lines with their reason, and says when a page has no actions', async () => {
-  const fixtures = path.join(projectRoot, 'test', 'fixtures', 'pages');
+  const fixtures = path.join(projectRoot, 'test', 'catalog', 'fixtures');
   const { stdout } = await importCli(path.join(fixtures, 'vpc-markdown.md'), path.join(fixtures, 'no-actions.md'));
   expect(stdout).toContain('line 39: | `initiator.host.address` | The address of the initiator | | | (`initiator.host.address` is an event field path)');
   expect(stdout).toContain('line 40: | `config.values.yaml` | The configuration file | | | (`config.values.yaml` is a file name)');

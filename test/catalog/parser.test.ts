@@ -9,7 +9,7 @@ import { keyrefText } from '../../src/catalog/importer/keyrefs.js';
 import { parseDocument, type ParsedDocument } from '../../src/catalog/importer/parse-document.js';
 import { buildShippedCatalog, serialiseShippedCatalog } from '../../src/catalog/seed/shipped-catalog.js';
 
-const fixtures = path.join(projectRoot, 'test', 'fixtures', 'pages');
+const fixtures = path.join(projectRoot, 'test', 'catalog', 'fixtures');
 let seeds: ParsedDocument[];
 const byFile = (prefix: string) => seeds.find((d) => d.source.startsWith(prefix))!;
 const action = (doc: ParsedDocument, name: string) => {
@@ -131,7 +131,11 @@ describe('pages written by other teams', () => {
     expect(action(doc, 'is.instance.instance.delete')).toMatchObject({ deprecated: true, description: 'An instance was deleted' });
     expect(action(doc, 'is.instance.instance.stop')).toMatchObject({ description: 'An instance was started or stopped', group: 'Instance events' });
     expect(action(doc, 'is.vpc.vpc.update')).toMatchObject({ httpMethod: 'PATCH', httpPath: '/v1/vpcs/{id}', group: 'VPC events' });
-    expect(doc.skipped.map((s) => s.reason)).toEqual(['`initiator.host.address` is an event field path', '`config.values.yaml` is a file name']);
+    expect(doc.skipped.map((s) => [s.section, s.reason])).toEqual([
+      ['VPC events', '`initiator.host.address` is an event field path'],
+      ['VPC events', '`config.values.yaml` is a file name'],
+      ['Renamed events', '`is.instance.create` is the older name of is.instance.instance.reboot (Old action name)'],
+    ]);
   });
 
   it('rendered text with one cell per line and several actions in one row', async () => {
@@ -203,5 +207,70 @@ describe('look-alikes and keyrefs', () => {
     expect(keyrefText('secure_gateway_full_notm')).toBe('Secure Gateway');
     const doc = parseDocument('# Events\n\n| Action | Description |\n|---|---|\n| `sg.tunnel.open` | Opens a {{site.data.keyword.secure_gateway_short}} tunnel |\n', 'x');
     expect(doc.actions[0]!.description).toBe('Opens a Secure Gateway tunnel');
+  });
+});
+
+describe('the fixture corpus (test/catalog/fixtures: a page and its truth list each)', () => {
+  interface Truth { shapes: string; actions: string[]; templates?: Record<string, string[]> }
+  const corpus = async () => {
+    const files = (await readdir(fixtures)).filter((f) => f.endsWith('.truth.json')).sort();
+    return Promise.all(
+      files.map(async (file) => {
+        const base = file.replace(/\.truth\.json$/, '');
+        const pageFile = (await readdir(fixtures)).find((f) => f !== file && f.startsWith(`${base}.`))!;
+        return { pageFile, truth: JSON.parse(await readFile(path.join(fixtures, file), 'utf8')) as Truth, doc: await page(pageFile) };
+      }),
+    );
+  };
+
+  it('every page gives exactly the actions of its truth list; recall and precision over the corpus are 100%', async () => {
+    let truePositives = 0;
+    let found = 0;
+    let expected = 0;
+    const rows: string[] = [];
+    for (const { pageFile, truth, doc } of await corpus()) {
+      const names = doc.actions.map((a) => a.name);
+      const hits = names.filter((n) => truth.actions.includes(n)).length;
+      truePositives += hits;
+      found += names.length;
+      expected += truth.actions.length;
+      rows.push(`${pageFile.padEnd(24)} ${String(truth.actions.length).padStart(4)} actions, ${hits} found, ${names.length - hits} wrong`);
+      expect([...names].sort(), pageFile).toEqual([...truth.actions].sort());
+      for (const [template, values] of Object.entries(truth.templates ?? {})) expect(action(doc, template).templateValues, template).toEqual(values);
+    }
+    console.log(`${rows.join('\n')}\ncorpus: ${expected} actions; recall ${((100 * truePositives) / expected).toFixed(1)}%, precision ${((100 * truePositives) / found).toFixed(1)}%`);
+    expect(expected).toBeGreaterThan(300);
+  });
+
+  it('a page says per section what it skipped and why', async () => {
+    const docs = await corpus();
+    const skipped = (file: string) => docs.find((d) => d.pageFile === file)!.doc.skipped.map((s) => [s.line, s.section, s.reason]);
+    expect(skipped('table-spellings.md')).toEqual([[70, 'Renamed events', '`messagehub.cluster.update` is the older name of messagehub.instance.update (Previous action name)']]);
+    expect(skipped('prose-and-lists.md')).toEqual([]);
+    expect(skipped('templates.md')).toEqual([
+      [35, 'Tagging events', '`<tag_service>.tag.attach` has the variable <tag_service> as its service prefix and the page lists no values for it (a table headed by its name)'],
+      [35, 'Tagging events', '`<tag_service>.tag.detach` has the variable <tag_service> as its service prefix and the page lists no values for it (a table headed by its name)'],
+    ]);
+  });
+
+  it('templates: a variable prefix gives one action per listed service, named as its table says; keyrefs in names are variables', async () => {
+    const doc = await page('templates.md');
+    expect(action(doc, 'databases-for-redis.deployment-scaling.update')).toMatchObject({ service: 'databases-for-redis', templateVariable: null, group: 'Deployment events' });
+    expect(doc.services.map((s) => [s.prefix, s.displayName])).toEqual([
+      ['databases-for-mongodb', 'Databases for MongoDB'],
+      ['databases-for-postgresql', 'IBM Cloud Databases for PostgreSQL'],
+      ['databases-for-redis', 'Databases for Redis'],
+    ]);
+    expect(action(doc, 'databases-for-postgresql.<credential_kind>.rotate')).toMatchObject({ templateVariable: 'credential_kind', description: 'A Credential Kind of the deployment is rotated.' });
+    expect(action(doc, 'databases-for-postgresql.deployment-backup.restore').description).toBe('A deployment is restored from a backup of IBM Cloud Object Storage.');
+  });
+
+  it('table spellings keep what the other columns say', async () => {
+    const doc = await page('table-spellings.md');
+    expect(action(doc, 'messagehub.schema.create').description).toBe('A schema is registered | its first version is stored.');
+    expect(action(doc, 'messagehub.quota.update')).toMatchObject({ description: 'A quota is changed.', group: 'Quota events' });
+    expect(action(doc, 'messagehub.mirroring.update')).toMatchObject({ httpMethod: 'PATCH', description: 'The topics that are mirrored are changed.' });
+    expect(action(doc, 'messagehub.topic-config.update').deprecated).toBe(true);
+    expect(doc.services).toEqual([{ prefix: 'messagehub', displayName: 'Event Streams', locations: ['eu-gb', 'us-south'] }]);
   });
 });

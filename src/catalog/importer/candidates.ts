@@ -31,9 +31,19 @@ export type Candidate = { kind: 'name'; name: string } | { kind: 'look-alike'; t
 /** A token worth judging: dotted, 3 to 5 segments of name characters. */
 const DOTTED = /^[A-Za-z0-9_<>-]+(?:\.[A-Za-z0-9_<>-]+){2,}$/;
 
+/**
+ * A variable written in a name the ways pages write it, as the catalog writes it: a keyref
+ * (`{{site.data.keyword.service_name}}.tag.attach`) or `<service-name>` is `<service_name>`.
+ */
+export function variablesAsWritten(text: string): string {
+  return text
+    .replace(/\{\{\s*site\.data\.keyword\.([A-Za-z0-9_-]+?)\s*\}\}/g, (_, name: string) => `<${name}>`)
+    .replace(/<([A-Za-z][A-Za-z0-9_-]*)>/g, (_, name: string) => `<${name.toLowerCase().replace(/-/g, '_')}>`);
+}
+
 /** Judges one token; null when it is not dotted at all (ordinary prose). */
 export function judgeToken(raw: string): Candidate | null {
-  const token = raw.replace(/^[`'"(\[{*_]+|[`'"),.;:!?\]}*]+$/g, '');
+  const token = variablesAsWritten(raw).replace(/^[`'"(\[{*_]+|[`'"),.;:!?\]}*]+$/g, '');
   if (!DOTTED.test(token)) return null;
   const segments = token.split('.');
   if (token.startsWith('site.data.keyword')) return { kind: 'look-alike', token, reason: 'a documentation keyref' };
@@ -54,13 +64,13 @@ export function judgeToken(raw: string): Candidate | null {
     if (VARIABLE_SEGMENT.test(segment)) variables++;
     else if (!SEGMENT.test(segment)) return { kind: 'look-alike', token, reason: `segment "${segment}" is not a name segment` };
   }
-  if (variables > 1 || VARIABLE_SEGMENT.test(segments[0]!)) return { kind: 'look-alike', token, reason: 'a template in the wrong place' };
+  if (variables > 1) return { kind: 'look-alike', token, reason: 'more than one template variable' };
   return { kind: 'name', name: token };
 }
 
 /** Every judged dotted token of a table cell or list item (several actions may share one). */
 export function judgeCell(cell: string): Candidate[] {
-  return cell
+  return variablesAsWritten(cell)
     .replace(/`/g, ' ')
     .split(/[\s,;|]+/)
     .map((t) => judgeToken(t))
