@@ -1,12 +1,13 @@
 // Importing documentation pages into the catalog: one transaction per page, through the
 // same rules as the mutations. Re-importing a page changes nothing; a page about a service
 // that another page already described only fills in what is missing (002 and 004 merge).
-import { UserInputError } from '../errors/errors.js';
+import { IssueList, UserInputError } from '../errors/errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Action, CatalogStore, Db, NewAction, Service } from './catalog.store.js';
-import { templateValuesProblem, MAX_DESCRIPTION, MAX_GROUP } from './catalog.rules.js';
+import { findNameClashes, takenExpansions } from './catalog.clashes.js';
+import { checkActionFields } from './catalog.rules.js';
 import { parseDocument, type ParsedAction, type ParsedDocument, type SkippedLine } from './importer/parse-document.js';
-import { matchTemplate, nameShapeProblem, prefixProblem, splitWithPrefix } from './naming.js';
+import { nameShapeProblem, prefixProblem, splitWithPrefix } from './naming.js';
 
 export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 
@@ -93,36 +94,43 @@ export function createCatalogImport(store: CatalogStore) {
       }
 
       const existingActions = new Map((await store.findActionsByNames(db, document.actions.map((a) => a.name))).map((a) => [a.name, a]));
-      const templates = dryRun ? [] : await store.templatesOfServices(db, [...usable.values()].filter((s): s is Service => !!s).map((s) => s.id));
-      const inserts: NewAction[] = [];
+      const skip = (parsed: ParsedAction, reason: string) => summary.skipped.push({ line: parsed.line, text: parsed.name, reason, section: parsed.group });
+      const fresh: Array<{ parsed: ParsedAction; row: NewAction }> = [];
       for (const parsed of document.actions) {
         const reason = actionProblem(parsed, usable);
         if (reason) {
-          summary.skipped.push({ line: parsed.line, text: parsed.name, reason });
+          skip(parsed, reason);
           continue;
         }
         const existing = existingActions.get(parsed.name);
-        if (existing) {
-          const patch = mergePatch(existing, parsed, document.source);
-          if (Object.keys(patch).length) {
-            summary.actions.updated.push(parsed.name);
-            if (!dryRun) await store.updateAction(db, existing.id, patch);
-          } else summary.actions.unchanged.push(parsed.name);
+        if (!existing) {
+          // A service this dry run would create has no id yet: one that no service has.
+          const service = usable.get(parsed.service);
+          fresh.push({ parsed, row: toNewAction(parsed, service?.id ?? -1, document.source) });
           continue;
         }
-        const coveredBy = templates.find((t) => {
-          const value = matchTemplate(t.name, t.templateVariable!, parsed.name);
-          return value !== null && t.templateValues.includes(value);
-        });
-        if (coveredBy) {
-          summary.skipped.push({ line: parsed.line, text: parsed.name, reason: `already a name of template action "${coveredBy.name}"` });
+        const patch = mergePatch(existing, parsed, document.source);
+        const added = (patch.templateValues ?? []).filter((v) => !existing.templateValues.includes(v));
+        const taken = await takenExpansions(store, db, existing.name, existing.templateVariable ?? '', added);
+        if (taken.length) {
+          skip(parsed, `its new template values would rename existing action(s) ${taken.map((n) => `"${n}"`).join(', ')}`);
           continue;
         }
-        summary.actions.added.push(parsed.name);
-        const service = usable.get(parsed.service);
-        if (!dryRun && service) inserts.push(toNewAction(parsed, service, document.source));
+        if (Object.keys(patch).length) {
+          summary.actions.updated.push(parsed.name);
+          if (!dryRun) await store.updateAction(db, existing.id, patch);
+        } else summary.actions.unchanged.push(parsed.name);
       }
-      if (inserts.length) await store.createActions(db, inserts);
+      // The same clash rules as defineActions, for a dry run as for a real import.
+      const clashes = new Map((await findNameClashes(store, db, fresh.map((f) => f.row))).map((c) => [c.index, c.reason]));
+      const inserts: NewAction[] = [];
+      fresh.forEach(({ parsed, row }, index) => {
+        const clash = clashes.get(index);
+        if (clash) return skip(parsed, clash);
+        summary.actions.added.push(parsed.name);
+        inserts.push(row);
+      });
+      if (!dryRun && inserts.length) await store.createActions(db, inserts);
     };
     if (dryRun) await work(store.prisma);
     else {
@@ -152,18 +160,16 @@ function actionProblem(parsed: ParsedAction, services: Map<string, Service | nul
   if (shape) return `name ${shape}`;
   const parts = splitWithPrefix(parsed.name, parsed.service);
   if (!parts) return `nothing is left for object type and verb after the service prefix "${parsed.service}"`;
-  const values = templateValuesProblem(parts.templateVariable, parsed.templateValues);
-  if (values) return values;
-  if ((parsed.description?.length ?? 0) > MAX_DESCRIPTION) return `description is longer than ${MAX_DESCRIPTION} characters`;
-  if ((parsed.group?.length ?? 0) > MAX_GROUP) return `group is longer than ${MAX_GROUP} characters`;
-  return null;
+  const issues = new IssueList();
+  checkActionFields(issues, '', { description: parsed.description, group: parsed.group, httpMethod: parsed.httpMethod, httpPath: parsed.httpPath, templateVariable: parts.templateVariable, templateValues: parsed.templateValues });
+  return issues.items.map((i) => (i.field === 'templateValues' ? i.reason : `${i.field} ${i.reason}`)).join('; ') || null;
 }
 
-function toNewAction(parsed: ParsedAction, service: Service, source: string): NewAction {
-  const parts = splitWithPrefix(parsed.name, service.prefix)!;
+function toNewAction(parsed: ParsedAction, serviceId: number, source: string): NewAction {
+  const parts = splitWithPrefix(parsed.name, parsed.service)!;
   return {
     name: parsed.name,
-    serviceId: service.id,
+    serviceId,
     objectType: parts.objectType,
     verb: parts.verb,
     extraSegments: parts.extraSegments,

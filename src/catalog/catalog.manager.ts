@@ -9,13 +9,13 @@ import type { AuditRecorder } from '../audit/audit-trail.js';
 import { GATEWAY_SERVICE_PREFIX, GATEWAY_SOURCE } from '../audit/gateway-service.js';
 import type { Principal } from '../auth/principal.js';
 import { createCatalogCache, type CatalogSnapshot } from './catalog.cache.js';
+import { findNameClashes, takenExpansions } from './catalog.clashes.js';
 import { createCatalogImport, type ImportSummary } from './catalog.import.js';
 import type { ParsedDocument } from './importer/parse-document.js';
 import type { Action, ActionFilter, CatalogStore, Db, KeysetPage, NewAction, Service, ServiceFilter } from './catalog.store.js';
 import { GLOBAL_LOCATION, KNOWN_LOCATIONS, type LocationRecord } from './locations.data.js';
-import { MAX_DESCRIPTION, MAX_DISPLAY_NAME, MAX_GROUP, checkHttp, checkText, templateValuesProblem } from './catalog.rules.js';
+import { MAX_DESCRIPTION, MAX_DISPLAY_NAME, MAX_GROUP, checkActionFields, checkHttp, checkText, templateValuesProblem } from './catalog.rules.js';
 import {
-  expandTemplate,
   globProblem,
   matchTemplate,
   nameShapeProblem,
@@ -172,10 +172,7 @@ export function createCatalogManager({ store, log, audit, onWrite }: CatalogMana
       const earlier = firstIndex.get(item.name);
       if (earlier !== undefined) issues.add(`${at}name`, `"${item.name}" appears twice in this batch (also item ${earlier})`, index);
       else firstIndex.set(item.name, index);
-      checkText(issues, `${at}description`, item.description, MAX_DESCRIPTION, index);
-      checkText(issues, `${at}group`, item.group, MAX_GROUP, index);
-      checkHttp(issues, at, item.httpMethod, item.httpPath, index);
-      checkTemplateValues(issues, `${at}templateValues`, parts.templateVariable, item.templateValues, index);
+      checkActionFields(issues, at, { ...item, templateVariable: parts.templateVariable }, index);
       rows.push({
         name: item.name,
         serviceId: byPrefix.get(parts.prefix)!.id,
@@ -194,38 +191,6 @@ export function createCatalogManager({ store, log, audit, onWrite }: CatalogMana
     });
     issues.throwIfAny();
     return rows;
-  }
-
-  /**
-   * Names already taken, including a concrete name that a template already covers and a
-   * template whose names include an existing action. Returns one issue per clash.
-   */
-  async function findClashes(db: Db, rows: NewAction[]) {
-    const clashes: Array<{ index: number; field: string; reason: string }> = [];
-    const existing = new Set((await store.findActionsByNames(db, rows.map((r) => r.name))).map((a) => a.name));
-    const templates = await store.templatesOfServices(db, [...new Set(rows.map((r) => r.serviceId))]);
-    const batchTemplates = rows.filter((r) => r.templateVariable);
-    for (const [index, row] of rows.entries()) {
-      if (existing.has(row.name)) {
-        clashes.push({ index, field: `actions[${index}].name`, reason: `action "${row.name}" already exists` });
-        continue;
-      }
-      for (const t of [...templates, ...batchTemplates]) {
-        if (t === row || row.templateVariable) continue;
-        const value = matchTemplate(t.name, t.templateVariable!, row.name);
-        if (value !== null && t.templateValues.includes(value)) {
-          clashes.push({ index, field: `actions[${index}].name`, reason: `"${row.name}" is already a name of template action "${t.name}"` });
-        }
-      }
-      if (row.templateVariable) {
-        const expansions = row.templateValues.map((v) => expandTemplate(row.name, row.templateVariable!, v));
-        const taken = (await store.findActionsByNames(db, expansions)).map((a) => a.name);
-        if (taken.length) {
-          clashes.push({ index, field: `actions[${index}].templateValues`, reason: `would rename existing action(s) ${taken.map((n) => `"${n}"`).join(', ')}` });
-        }
-      }
-    }
-    return clashes;
   }
 
   return {
@@ -366,7 +331,7 @@ export function createCatalogManager({ store, log, audit, onWrite }: CatalogMana
       return guard('an action of this batch', () =>
         writeStore.transaction(async (tx) => {
           const rows = validateDefinitions(items, await store.allServices(tx));
-          const clashes = await findClashes(tx, rows);
+          const clashes = (await findNameClashes(store, tx, rows)).map((c) => ({ ...c, field: `actions[${c.index}].${c.field}` }));
           if (clashes.length) {
             throw new ConflictError(
               clashes.length === 1 ? `item ${clashes[0]!.index}: ${clashes[0]!.reason}` : `${clashes.length} actions clash with the catalog; first: item ${clashes[0]!.index}: ${clashes[0]!.reason}`,
@@ -401,10 +366,9 @@ export function createCatalogManager({ store, log, audit, onWrite }: CatalogMana
         if (patch.templateValues !== undefined && patch.templateValues !== null) {
           checkTemplateValues(issues, 'input.patch.templateValues', action.templateVariable, patch.templateValues);
           issues.throwIfAny();
-          const added = patch.templateValues.filter((v) => !action.templateValues.includes(v));
-          const taken = await store.findActionsByNames(tx, added.map((v) => expandTemplate(action.name, action.templateVariable!, v)));
+          const taken = await takenExpansions(store, tx, action.name, action.templateVariable!, patch.templateValues.filter((v) => !action.templateValues.includes(v)));
           if (taken.length) {
-            throw new ConflictError(`would rename existing action(s) ${taken.map((a) => `"${a.name}"`).join(', ')}`, { field: 'input.patch.templateValues' });
+            throw new ConflictError(`would rename existing action(s) ${taken.map((n) => `"${n}"`).join(', ')}`, { field: 'input.patch.templateValues' });
           }
         }
         await audit(tx, { actor, action: 'action.update', subject: { id: action.name, type: 'action' }, request: { name, patch } });

@@ -54,6 +54,21 @@ export class ImportSkippedLine {
 
   @Field(() => String)
   reason!: string;
+
+  @Field(() => String, { nullable: true, description: 'The section of the page (its heading, or the caption of its table).' })
+  section!: string | null;
+}
+
+@ObjectType('ImportSection', { description: 'What one section of a page gave: the actions imported (added, updated or unchanged) and what was skipped, with why.' })
+export class ImportSection {
+  @Field(() => String, { nullable: true, description: 'The heading (or table caption) of the section; null before the first one.' })
+  title!: string | null;
+
+  @Field(() => [String])
+  imported!: string[];
+
+  @Field(() => [ImportSkippedLine])
+  skipped!: ImportSkippedLine[];
 }
 
 @ObjectType('ImportedService')
@@ -117,6 +132,9 @@ export class ImportCatalogPayload {
 
   @Field(() => [ImportSkippedLine])
   skipped!: ImportSkippedLine[];
+
+  @Field(() => [ImportSection], { description: 'Per section of the page, in order: what was imported and what was skipped.' })
+  sections!: ImportSection[];
 
   @Field(() => String, { nullable: true, description: 'Why nothing was imported, e.g. a page without actions.' })
   note!: string | null;

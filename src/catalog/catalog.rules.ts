@@ -39,3 +39,22 @@ export function templateValuesProblem(variable: string | null, values: readonly 
   if (new Set(values).size !== values.length) return 'values must be distinct';
   return null;
 }
+
+/** What an action says besides its name, checked alike for defineActions and imports. */
+export interface ActionFields {
+  description?: string | null;
+  group?: string | null;
+  httpMethod?: string | null;
+  httpPath?: string | null;
+  templateVariable: string | null;
+  templateValues?: string[] | null;
+}
+
+/** Adds the problems of an action's fields (`at` is the field path before each name, e.g. `actions[3].`). */
+export function checkActionFields(issues: IssueList, at: string, fields: ActionFields, index?: number): void {
+  checkText(issues, `${at}description`, fields.description, MAX_DESCRIPTION, index);
+  checkText(issues, `${at}group`, fields.group, MAX_GROUP, index);
+  checkHttp(issues, at, fields.httpMethod, fields.httpPath, index);
+  const values = templateValuesProblem(fields.templateVariable, fields.templateValues ?? []);
+  if (values) issues.add(`${at}templateValues`, values, index);
+}

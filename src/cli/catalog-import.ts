@@ -6,6 +6,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { toolPrincipal } from '../auth/principal.js';
 import type { ImportSummary } from '../catalog/catalog.import.js';
+import type { ImportSection } from '../catalog/catalog.payloads.js';
 import { runTool, UsageError } from './run-cli.js';
 
 const USAGE = `usage: npm run catalog:import -- <files or folders> [--dry-run] [--json]
@@ -31,7 +32,7 @@ async function expand(paths: string[]): Promise<string[]> {
   return files;
 }
 
-function printSummary(file: string, s: ImportSummary): void {
+function printSummary(file: string, s: ImportSummary, sections: ImportSection[]): void {
   const verb = s.dryRun ? 'would be ' : '';
   console.log(file);
   if (s.note) console.log(`  ${s.note}`);
@@ -42,7 +43,10 @@ function printSummary(file: string, s: ImportSummary): void {
     line('actions: ', s.actions);
   }
   console.log(`  skipped:  ${s.skipped.length} line${s.skipped.length === 1 ? '' : 's'}`);
-  for (const k of s.skipped) console.log(`    line ${k.line}: ${k.text.slice(0, 100)} (${k.reason})`);
+  for (const section of sections) {
+    console.log(`  ${section.title ?? '(before the first heading)'}: ${section.imported.length} ${s.dryRun ? 'to import' : 'imported'}${section.skipped.length ? `, ${section.skipped.length} skipped` : ''}`);
+    for (const k of section.skipped) console.log(`    line ${k.line}: ${k.text.slice(0, 100)} (${k.reason})`);
+  }
 }
 
 runTool({
@@ -55,7 +59,7 @@ runTool({
     if (paths.length === 0) throw new UsageError('give the pages (files or folders) to import');
     const files = await expand(paths);
     if (files.length === 0) throw new Error(`${paths.join(', ')} holds no pages`);
-    const [{ withToolDatabase }, { gatewayServiceDocument }, { describeDocument }] = await Promise.all([
+    const [{ withToolDatabase }, { gatewayServiceDocument }, { describeDocument, sectionsOf }] = await Promise.all([
       import('./tool-database.js'),
       import('../audit/gateway-service.js'),
       import('../catalog/import.mapping.js'),
@@ -88,12 +92,13 @@ runTool({
             actions: { added: s.actions.added, updated: s.actions.updated, unchanged: s.actions.unchanged.length },
           },
           skipped: s.skipped,
+          sections: sectionsOf(s),
           note: s.note,
         }));
         console.log(JSON.stringify(out, null, 2));
         return;
       }
-      for (const { file, summary } of summaries) printSummary(file, summary);
+      for (const { file, summary } of summaries) printSummary(file, summary, sectionsOf(summary));
       const total = (pick: (s: ImportSummary) => string[]) => summaries.reduce((n, { summary }) => n + pick(summary).length, 0);
       console.log(
         `${files.length} page${files.length === 1 ? '' : 's'}${dryRun ? ' (dry run, nothing written)' : ''}: ` +

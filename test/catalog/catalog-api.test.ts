@@ -1,6 +1,6 @@
 // The catalog over GraphQL on a real database: the seeded catalog, filters and pages, and
 // every consistency rule of the mutations (refused with a code, nothing written).
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/paths.js';
@@ -296,7 +296,11 @@ describe('importCatalog', () => {
       dryRun: true,
       services: { added: ['is.instance', 'is.vpc'], updated: [], unchangedCount: 0 },
       actions: { updated: [], unchangedCount: 0 },
-      skipped: [{ line: 39, reason: '`initiator.host.address` is an event field path' }, { line: 40, reason: '`config.values.yaml` is a file name' }],
+      skipped: [
+        { line: 39, reason: '`initiator.host.address` is an event field path' },
+        { line: 40, reason: '`config.values.yaml` is a file name' },
+        { line: 59, reason: '`is.instance.create` is the older name of is.instance.instance.reboot (Old action name)' },
+      ],
     });
     expect(dry.body.data!.importCatalog.actions.added).toHaveLength(8);
     expect(dry.body.data!.importCatalog.parsedActions.find((a: any) => a.name === 'is.vpc.vpc.create')).toEqual({
@@ -328,6 +332,50 @@ describe('importCatalog', () => {
     const res = await gw.gql(IMPORT, { document, source: 'about.md' });
     expect(res.body.data!.importCatalog).toMatchObject({ note: 'no actions found on this page; nothing imported', parsedActions: [] });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('a dry run reports exactly what the real import then does, on every fixture page', async () => {
+    const REPORT = `mutation($document: String!, $source: String!, $dryRun: Boolean) {
+      importCatalog(document: $document, source: $source, dryRun: $dryRun) {
+        note services { added updated unchangedCount } actions { added updated unchangedCount }
+        skipped { line text reason section } sections { title imported skipped { line reason } } } }`;
+    const dir = path.join(projectRoot, 'test/catalog/fixtures');
+    const pages = (await readdir(dir)).filter((f) => !f.endsWith('.json')).sort();
+    expect(pages.length).toBeGreaterThanOrEqual(9);
+    for (const file of pages) {
+      const document = await readFile(path.join(dir, file), 'utf8');
+      const before = await snapshot();
+      const dry = await gw.gql(REPORT, { document, source: `corpus/${file}`, dryRun: true });
+      expect(await snapshot(), file).toEqual(before);
+      const real = await gw.gql(REPORT, { document, source: `corpus/${file}` });
+      expect(real.body.errors, file).toBeUndefined();
+      expect(real.body.data!.importCatalog, file).toEqual(dry.body.data!.importCatalog);
+      expect(await count('actions'), file).toBe(before.actions + real.body.data!.importCatalog.actions.added.length);
+    }
+  });
+
+  it('a dry run and the import skip alike what a template covers and a template that would rename actions', async () => {
+    const REPORT = 'mutation($document: String!, $source: String!, $dryRun: Boolean) { importCatalog(document: $document, source: $source, dryRun: $dryRun) { actions { added } skipped { text reason } } }';
+    const first = '# Widget events\n\n| Action | Description |\n|---|---|\n| `widget-tool.big-widget.create` | A big widget is made. |\n';
+    expect((await gw.gql(REPORT, { document: first, source: 'widgets-1.md' })).body.data!.importCatalog.actions.added).toEqual(['widget-tool.big-widget.create']);
+    const second = [
+      '# More widget events', '', '| Action | Description |', '|---|---|',
+      '| `widget-tool.<kind>.create` | A widget of a kind is made. |',
+      '| `widget-tool.<shape>.delete` | A widget of a shape is removed. |',
+      '| `widget-tool.round.delete` | A round widget is removed. |', '',
+      '| Kind | Description |', '|---|---|', '| `big-widget` | Big |', '| `small-widget` | Small |', '',
+      '| Shape | Description |', '|---|---|', '| `round` | Round |', '| `square` | Square |', '',
+    ].join('\n');
+    const dry = await gw.gql(REPORT, { document: second, source: 'widgets-2.md', dryRun: true });
+    const real = await gw.gql(REPORT, { document: second, source: 'widgets-2.md' });
+    expect(real.body.data!.importCatalog).toEqual(dry.body.data!.importCatalog);
+    expect(real.body.data!.importCatalog).toEqual({
+      actions: { added: ['widget-tool.<shape>.delete'] },
+      skipped: [
+        { text: 'widget-tool.<kind>.create', reason: 'would rename existing action(s) "widget-tool.big-widget.create"' },
+        { text: 'widget-tool.round.delete', reason: '"widget-tool.round.delete" is already a name of template action "widget-tool.<shape>.delete"' },
+      ],
+    });
   });
 
   it('refuses a missing source name', async () => {
